@@ -1,0 +1,276 @@
+"""Bounded ingest: Kafka topics → raw Parquet lake + quarantine, exactly once per record.
+
+For every partition: start at the committed offset, drop files an earlier crashed run
+landed past that offset (they were never committed), read until caught up, land chunks
+atomically, and commit each chunk's offsets only after its files are durable. Every
+consumed record ends in exactly one place: raw or quarantine (and its dead-letter topic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import pyarrow as pa
+from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+
+from clemency.contracts import topics as data_topics
+from clemency.decode import Coordinates, decode
+from clemency.kafka_clients import INGEST_GROUP, dead_letter_topic, new_consumer, new_producer
+from clemency.lake import Lake, write_parquet_atomically
+
+log = logging.getLogger(__name__)
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("event_type", pa.string()),
+        ("schema_version", pa.int32()),
+        ("occurred_at", UTC_TS),
+        ("recorded_at", UTC_TS),
+        ("source_system", pa.string()),
+        ("source_id", pa.string()),
+        ("person_id", pa.string()),
+        ("entity_key", pa.string()),
+        ("payload", pa.string()),
+        ("kafka_topic", pa.string()),
+        ("kafka_partition", pa.int32()),
+        ("kafka_offset", pa.int64()),
+        ("kafka_key", pa.string()),
+        ("kafka_timestamp", UTC_TS),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("kafka_topic", pa.string()),
+        ("kafka_partition", pa.int32()),
+        ("kafka_offset", pa.int64()),
+        ("kafka_key", pa.binary()),
+        ("kafka_timestamp", UTC_TS),
+        ("value", pa.binary()),
+        ("reason_codes", pa.list_(pa.string())),
+        ("reasons", pa.list_(pa.string())),
+    ]
+)
+
+
+@dataclass
+class PartitionLedger:
+    """One ledger row: what a run did to one partition. consumed = landed + quarantined."""
+
+    run_id: str
+    topic: str
+    partition: int
+    offset_from: int
+    offset_to: int  # next offset to read (exclusive end), as committed
+    consumed: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    duplicates_seen: int = 0
+    files: int = 0
+    superseded_files: int = 0
+    duration_s: float = 0.0
+
+
+@dataclass
+class IngestResult:
+    run_id: str
+    partitions: list[PartitionLedger] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(p, name) for p in self.partitions)
+
+
+@dataclass
+class _Chunk:
+    first_offset: int | None = None
+    last_offset: int | None = None
+    raw: list[dict] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.raw) + len(self.quarantine)
+
+
+def _ts(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+
+
+class IngestRun:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        lake: Lake,
+        topics: Iterable[str] | None = None,
+        chunk_records: int = 50_000,
+        max_records: int | None = None,
+        idle_polls: int = 3,
+        poll_timeout_ms: int = 500,
+        group_id: str = INGEST_GROUP,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.lake = lake
+        self.topics = list(topics or data_topics())
+        self.chunk_records = chunk_records
+        self.max_records = max_records
+        self.idle_polls = idle_polls
+        self.poll_timeout_ms = poll_timeout_ms
+        self.group_id = group_id
+        self.run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+        self._seen_event_ids: set[str] = set()
+
+    def run(self) -> IngestResult:
+        consumer = new_consumer(self.bootstrap_servers, self.group_id)
+        dead_letters = new_producer(self.bootstrap_servers)
+        result = IngestResult(self.run_id)
+        try:
+            ledgers = self._assign(consumer)
+            chunks = {tp: _Chunk() for tp in ledgers}
+            started = time.monotonic()
+            self._consume(consumer, dead_letters, ledgers, chunks)
+            for tp, chunk in chunks.items():
+                self._land(consumer, dead_letters, tp, chunk, ledgers[tp])
+            elapsed = time.monotonic() - started
+            for ledger in ledgers.values():
+                ledger.duration_s = round(elapsed, 3)
+            result.partitions = sorted(ledgers.values(), key=lambda p: (p.topic, p.partition))
+            self._write_ledger(result)
+            return result
+        finally:
+            dead_letters.close(timeout=10)
+            consumer.close(autocommit=False)
+
+    def _assign(self, consumer: KafkaConsumer) -> dict[TopicPartition, PartitionLedger]:
+        partitions = []
+        for topic in self.topics:
+            for number in sorted(consumer.partitions_for_topic(topic) or ()):
+                partitions.append(TopicPartition(topic, number))
+        consumer.assign(partitions)
+        beginnings = consumer.beginning_offsets(partitions) if partitions else {}
+        ledgers = {}
+        for tp in partitions:
+            committed = consumer.committed(tp)
+            start = committed if committed is not None else beginnings[tp]
+            consumer.seek(tp, start)
+            superseded = self._drop_uncommitted(tp, start)
+            ledgers[tp] = PartitionLedger(
+                self.run_id, tp.topic, tp.partition, start, start, superseded_files=superseded
+            )
+        return ledgers
+
+    def _drop_uncommitted(self, tp: TopicPartition, committed: int) -> int:
+        """Files at or past the committed offset came from a run that crashed before committing."""
+        leftovers = [
+            path
+            for zone in (self.lake.raw, self.lake.quarantine)
+            for path in self.lake.files_from_offset(zone, tp.topic, tp.partition, committed)
+        ]
+        for path in leftovers:
+            log.warning("removing uncommitted file %s (it will be landed again)", path)
+            path.unlink()
+        return len(leftovers)
+
+    def _consume(self, consumer, dead_letters, ledgers, chunks) -> None:
+        idle = 0
+        consumed = 0
+        while idle < self.idle_polls:
+            batch = consumer.poll(timeout_ms=self.poll_timeout_ms)
+            if not batch:
+                idle += 1
+                continue
+            idle = 0
+            for tp, messages in batch.items():
+                for message in messages:
+                    self._add(chunks[tp], ledgers[tp], message)
+                    consumed += 1
+                if len(chunks[tp]) >= self.chunk_records:
+                    self._land(consumer, dead_letters, tp, chunks[tp], ledgers[tp])
+            if self.max_records is not None and consumed >= self.max_records:
+                return
+
+    def _add(self, chunk: _Chunk, ledger: PartitionLedger, message) -> None:
+        where = Coordinates(
+            message.topic, message.partition, message.offset, message.key, message.timestamp
+        )
+        verdict = decode(message.value, where)
+        if chunk.first_offset is None:
+            chunk.first_offset = message.offset
+        chunk.last_offset = message.offset
+        ledger.consumed += 1
+        coordinates = {
+            "kafka_topic": message.topic,
+            "kafka_partition": message.partition,
+            "kafka_offset": message.offset,
+            "kafka_timestamp": _ts(message.timestamp),
+        }
+        if verdict.row is not None:
+            event_id = verdict.row["event_id"]
+            if event_id in self._seen_event_ids:
+                ledger.duplicates_seen += 1  # kept: raw is immutable, staging deduplicates
+            self._seen_event_ids.add(event_id)
+            key = message.key.decode("utf-8")
+            chunk.raw.append({**verdict.row, **coordinates, "kafka_key": key})
+            ledger.landed += 1
+        else:
+            chunk.quarantine.append(
+                {
+                    **coordinates,
+                    "kafka_key": message.key,
+                    "value": message.value,
+                    "reason_codes": list(verdict.reason_codes),
+                    "reasons": list(verdict.reasons),
+                }
+            )
+            ledger.quarantined += 1
+
+    def _land(self, consumer, dead_letters, tp, chunk: _Chunk, ledger: PartitionLedger) -> None:
+        if chunk.first_offset is None:
+            return
+        if chunk.raw:
+            path = self.lake.offset_file(self.lake.raw, tp.topic, tp.partition, chunk.first_offset)
+            write_parquet_atomically(pa.Table.from_pylist(chunk.raw, RAW_SCHEMA), path)
+            ledger.files += 1
+        if chunk.quarantine:
+            path = self.lake.offset_file(
+                self.lake.quarantine, tp.topic, tp.partition, chunk.first_offset
+            )
+            table = pa.Table.from_pylist(chunk.quarantine, QUARANTINE_SCHEMA)
+            write_parquet_atomically(table, path)
+            ledger.files += 1
+            for row in chunk.quarantine:
+                dead_letters.send(
+                    dead_letter_topic(tp.topic),
+                    key=row["kafka_key"],
+                    value=row["value"],
+                    headers=[
+                        ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
+                        ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
+                        ("clemency.source", f"{tp.topic}/{tp.partition}/{row['kafka_offset']}".encode()),
+                    ],
+                )
+            dead_letters.flush()
+        next_offset = chunk.last_offset + 1
+        consumer.commit({tp: OffsetAndMetadata(next_offset, self.run_id, -1)})
+        ledger.offset_to = next_offset
+        chunk.first_offset = chunk.last_offset = None
+        chunk.raw.clear()
+        chunk.quarantine.clear()
+
+    def _write_ledger(self, result: IngestResult) -> None:
+        if not result.partitions:
+            return
+        rows = [asdict(p) for p in result.partitions]
+        path = self.lake.ingest_ledger / f"{result.run_id}.parquet"
+        write_parquet_atomically(pa.Table.from_pylist(rows), path)
+
+
+def ingest(bootstrap_servers: str, lake: Lake, **options) -> IngestResult:
+    """One bounded ingest run over the data topics; the CLI and the DAG call this."""
+    return IngestRun(bootstrap_servers, lake, **options).run()

@@ -1,0 +1,91 @@
+"""Where everything lives under `$CLEMENCY_LAKE`, and how files get there durably.
+
+    raw/<topic>/partition=<p>/<topic>+<p>+<first offset, 19 digits>.parquet
+    quarantine/<topic>/partition=<p>/<same name>.parquet
+    ledger/ingest/<run id>.parquet
+    curated/<mart>.parquet
+    reports/
+
+Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
+rewrites the same file instead of adding a second copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_OFFSET_FILE = re.compile(r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<offset>\d{19})\.parquet$")
+
+
+class Lake:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def curated(self) -> Path:
+        return self.root / "curated"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def ingest_ledger(self) -> Path:
+        return self.root / "ledger" / "ingest"
+
+    @property
+    def warehouse(self) -> Path:
+        """The DuckDB file dbt builds into (single writer)."""
+        return self.root / "warehouse.duckdb"
+
+    def partition_dir(self, zone: Path, topic: str, partition: int) -> Path:
+        return zone / topic / f"partition={partition}"
+
+    def offset_file(self, zone: Path, topic: str, partition: int, first_offset: int) -> Path:
+        name = f"{topic}+{partition}+{first_offset:019d}.parquet"
+        return self.partition_dir(zone, topic, partition) / name
+
+    def files_from_offset(self, zone: Path, topic: str, partition: int, offset: int) -> list[Path]:
+        """Landed files of one partition whose first offset is at or after `offset`."""
+        folder = self.partition_dir(zone, topic, partition)
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in sorted(folder.glob("*.parquet")):
+            match = _OFFSET_FILE.match(path.name)
+            if match and int(match["offset"]) >= offset:
+                found.append(path)
+        return found
+
+
+def write_parquet_atomically(table: pa.Table, path: Path) -> None:
+    """Write to a hidden temporary name, fsync, rename, fsync the folder.
+
+    Readers glob `*.parquet`, so they never see the temporary `.…tmp` file, and after a
+    crash the file either exists whole or not at all.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as sink:
+        pq.write_table(table, sink, compression="zstd")
+        sink.flush()
+        os.fsync(sink.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
