@@ -16,6 +16,7 @@ PREFIX = "CLEMENCY_"
 
 # A visible marker: anything pseudonymised with this key is demo data, never production.
 DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
+DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
 
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$")
 
@@ -28,8 +29,8 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the pipeline reads from its environment.
 
-    `bootstrap_servers` empty means "start the embedded broker"; a value means "talk to
-    that Kafka cluster", and no code path differs after the connection is made.
+    The default bootstrap address is where `clemency broker` listens; point it at any
+    real Kafka cluster and no code path differs after the connection is made.
     """
 
     bootstrap_servers: str
@@ -39,17 +40,13 @@ class Settings:
     topic_partitions: int
 
     @property
-    def uses_embedded_broker(self) -> bool:
-        return not self.bootstrap_servers
-
-    @property
     def uses_demo_key(self) -> bool:
         return self.pseudonym_key == DEMO_PSEUDONYM_KEY
 
 
 VARIABLES: dict[str, str] = {
-    "BOOTSTRAP_SERVERS": "Kafka bootstrap servers, `host:port[,host:port]`; empty starts the "
-    "embedded broker",
+    "BOOTSTRAP_SERVERS": "Kafka bootstrap servers, `host:port[,host:port]`; the default is where "
+    "`clemency broker` listens",
     "LAKE": "root folder of the lake (raw/, quarantine/, curated/, reports/)",
     "PSEUDONYM_KEY": "HMAC key for person pseudonyms; the demo key is refused outside `demo`",
     "ENVIRONMENT": "`demo`, `test`, `staging` or `production`",
@@ -64,8 +61,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def get(name: str, default: str) -> str:
         return env.get(PREFIX + name, default).strip()
 
-    bootstrap = get("BOOTSTRAP_SERVERS", "")
-    for server in filter(None, bootstrap.split(",")):
+    bootstrap = get("BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS)
+    if not bootstrap:
+        raise SettingsError(f"{PREFIX}BOOTSTRAP_SERVERS: must not be empty")
+    for server in bootstrap.split(","):
         if not _HOST_PORT.match(server.strip()):
             raise SettingsError(
                 f"{PREFIX}BOOTSTRAP_SERVERS: {server!r} is not host:port "

@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Both work on a fresh clone: they install uv with pip if missing, then the locked env.
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+export CLEMENCY_LAKE ?= $(CURDIR)/lake
+
+.PHONY: install demo test lint fmt bench clean
+
+$(BIN)/clemency: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/clemency
+
+demo: install
+	$(BIN)/clemency demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf lake test-artifacts transforms/target

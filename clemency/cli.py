@@ -1,0 +1,235 @@
+"""`clemency` command line: one command per pipeline stage, settings from `CLEMENCY_*`.
+
+Commands are thin: they parse options, call the same functions the DAGs and tests call,
+and turn known failures into one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clemency.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Amnesty and work-release eligibility pipeline (settings: CLEMENCY_* variables).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed as one line, exit code 1."""
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def command(function):
+    """Register a command whose known failures become a one-line reason."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from kafka.errors import KafkaError
+
+        from clemency.broker import BrokerError
+        from clemency.transform import TransformError
+
+        try:
+            return function(*args, **kwargs)
+        except SettingsError as error:
+            _fail(str(error), 2)
+        except (CommandError, BrokerError, TransformError, KafkaError, OSError) as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            _fail(f"{type(error).__name__}: {first_line}" if not isinstance(error, CommandError) else first_line)
+
+    return app.command()(wrapper)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def _parse_date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+@command
+def broker(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Loopback port to listen on.")] = 19092,
+) -> None:
+    """Run the embedded Kafka-compatible broker (in memory) until interrupted."""
+    from clemency.broker import EmbeddedBroker
+    from clemency.kafka_clients import ensure_topics
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with EmbeddedBroker(port=port) as running:
+        ensure_topics(running.bootstrap_servers, settings().topic_partitions)
+        out.print(f"broker ready: CLEMENCY_BOOTSTRAP_SERVERS={running.bootstrap_servers}")
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    out.print("broker stopped")
+
+
+@command
+def simulate(
+    inmates: Annotated[int, typer.Option(min=1, max=500_000, help="People to simulate.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same events.")] = 7,
+    as_of: Annotated[str, typer.Option(help="Simulate history up to this date.")] = "2025-11-30",
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write JSONL here instead of publishing.")
+    ] = None,
+    duplicate_rate: Annotated[float, typer.Option(min=0, max=0.5)] = 0.0,
+    late_rate: Annotated[float, typer.Option(min=0, max=0.5)] = 0.0,
+    out_of_order_rate: Annotated[float, typer.Option(min=0, max=0.5)] = 0.0,
+) -> None:
+    """Simulate facility, court and reference systems; write JSONL or publish to Kafka."""
+    from producers.simulator import SimulationConfig, simulate as run_simulation, write_jsonl
+
+    config = SimulationConfig(
+        inmates=inmates,
+        seed=seed,
+        as_of=_parse_date(as_of, "--as-of"),
+        duplicate_rate=duplicate_rate,
+        late_rate=late_rate,
+        out_of_order_rate=out_of_order_rate,
+    )
+    with _progress() as progress:
+        task = progress.add_task("simulating", total=None)
+        events = _counted(run_simulation(config), lambda: progress.advance(task))
+        if output is not None:
+            count = write_jsonl(events, output)
+            out.print(f"wrote {count:,} events for {inmates:,} inmates to {output}")
+            return
+        report = _publish_events(settings(), events)
+    _print_publish(report)
+
+
+def _counted(events, tick):
+    for event in events:
+        tick()
+        yield event
+
+
+def _publish_events(current: Settings, events):
+    from clemency.kafka_clients import ensure_topics
+    from clemency.publish import publish_events
+
+    ensure_topics(current.bootstrap_servers, current.topic_partitions)
+    return publish_events(current.bootstrap_servers, events)
+
+
+def _print_publish(report) -> None:
+    for topic, count in sorted(report.by_topic.items()):
+        out.print(f"sent {count:,} to {topic}")
+    for rejected in report.rejected:
+        err.print(f"line {rejected.line}: {'; '.join(rejected.reasons)}", highlight=False)
+    if not report.ok:
+        raise CommandError(f"{len(report.rejected)} record(s) not sent, {report.sent:,} sent")
+    out.print(f"sent {report.sent:,} events")
+
+
+@command
+def publish(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one event a line.")],
+) -> None:
+    """Send each valid line of FILE to its topic; report each invalid line by number."""
+    from clemency.kafka_clients import ensure_topics
+    from clemency.publish import publish_file
+
+    current = settings()
+    ensure_topics(current.bootstrap_servers, current.topic_partitions)
+    _print_publish(publish_file(current.bootstrap_servers, file))
+
+
+@command
+def ingest(
+    max_records: Annotated[
+        int | None, typer.Option(min=1, help="Stop after about this many records.")
+    ] = None,
+) -> None:
+    """Land new records from Kafka into the raw lake (and quarantine); print the ledger."""
+    from clemency.ingest import ingest as run_ingest
+    from clemency.lake import Lake
+
+    current = settings()
+    result = run_ingest(current.bootstrap_servers, Lake(current.lake), max_records=max_records)
+    table = Table("topic", "part.", "from", "to", "consumed", "landed", "quarantined", "dupes")
+    for p in result.partitions:
+        table.add_row(
+            p.topic, str(p.partition), str(p.offset_from), str(p.offset_to),
+            f"{p.consumed:,}", f"{p.landed:,}", f"{p.quarantined:,}", f"{p.duplicates_seen:,}",
+        )
+    out.print(table)
+    out.print(
+        f"run {result.run_id}: consumed {result.total('consumed'):,}, "
+        f"landed {result.total('landed'):,}, quarantined {result.total('quarantined'):,}"
+    )
+
+
+@command
+def transform(
+    as_of: Annotated[str, typer.Option(help="Point in time: events recorded up to this date.")],
+) -> None:
+    """Run the dbt build for one as-of date; curated marts land under the lake."""
+    from clemency.lake import Lake
+    from clemency.transform import transform as run_transform
+
+    date = _parse_date(as_of, "--as-of")
+    current = settings()
+    run_transform(Lake(current.lake), date)
+    out.print(f"built marts for {date} under {Lake(current.lake).curated}")
+
+
+@command
+def demo(
+    inmates: Annotated[int, typer.Option(min=10, max=200_000, help="People to simulate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    as_of: Annotated[str, typer.Option(help="As-of date of the run.")] = "2025-11-30",
+) -> None:
+    """Embedded broker → simulate → publish → ingest → dbt → HTML summary, then stop."""
+    from clemency.demo import run_demo
+
+    current = settings()
+    outputs = run_demo(current, inmates=inmates, seed=seed, as_of=_parse_date(as_of, "--as-of"))
+    for label, value in outputs.items():
+        out.print(f"{label:>18}: {value}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The one-page HTML summary of a pipeline run: what was ingested, quarantined and built.
+
+Self-contained (inline CSS, no scripts, no external URL) and free of personal data:
+it shows counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from html import escape
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from clemency.lake import Lake
+
+STYLE = """
+body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2rem;color:#1d2733;max-width:60rem}
+h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:1.6rem}
+.meta{color:#5b6775;font-size:.9rem}table{border-collapse:collapse;margin-top:.5rem}
+th,td{border:1px solid #c9d1da;padding:.25rem .6rem;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2f6}
+.cards{display:flex;gap:1rem}.card{border:1px solid #c9d1da;border-radius:6px;padding:.6rem 1rem}
+.card b{display:block;font-size:1.4rem}
+"""
+
+
+def _read(path_glob: list[Path]):
+    tables = [pq.read_table(p) for p in path_glob]
+    return tables
+
+
+def _table(headers: list[str], rows: list[list[object]], numeric: set[int]) -> str:
+    head = "".join(
+        f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{value:,}</td>' if i in numeric else f"<td>{escape(str(value))}</td>"
+            for i, value in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None = None) -> Path:
+    """Write `reports/summary-<as_of>.html` and return its path."""
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
+    ledger_rows = [r for t in _read(sorted(lake.ingest_ledger.glob("*.parquet"))) for r in t.to_pylist()]
+    landed = Counter()
+    quarantined = Counter()
+    for row in ledger_rows:
+        landed[row["topic"]] += row["landed"]
+        quarantined[row["topic"]] += row["quarantined"]
+
+    reasons = Counter()
+    for table in _read(sorted(lake.quarantine.rglob("*.parquet"))):
+        for codes in table.column("reason_codes").to_pylist():
+            reasons.update(codes)
+
+    population = pq.read_table(lake.curated / "facility_population.parquet")
+    by_agency = Counter()
+    by_province = Counter()
+    for row in population.to_pylist():
+        by_agency[row["agency"]] += row["people_admitted"]
+        by_province[row["province"]] += row["people_admitted"]
+    people = int(pc.sum(population.column("people_admitted")).as_py() or 0)
+
+    cards = "".join(
+        f'<div class="card">{escape(label)}<b>{value:,}</b></div>'
+        for label, value in [
+            ("Sự kiện đã nhận (events landed)", sum(landed.values())),
+            ("Bị cách ly (quarantined)", sum(quarantined.values())),
+            ("Cơ sở giam giữ (facilities)", population.num_rows),
+            ("Người đã tiếp nhận (people admitted)", people),
+        ]
+    )
+    topics = sorted(set(landed) | set(quarantined))
+    html = f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<title>Tóm tắt lần chạy {escape(as_of.isoformat())}</title><style>{STYLE}</style></head>
+<body>
+<h1>Tóm tắt lần chạy dữ liệu đặc xá — {escape(as_of.isoformat())}</h1>
+<p class="meta">Pipeline run summary · as of {escape(as_of.isoformat())} ·
+generated {escape(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} · counts only, no personal data</p>
+<div class="cards">{cards}</div>
+<h2>Tiếp nhận theo chủ đề (ingest by topic)</h2>
+{_table(["Topic", "Landed", "Quarantined"], [[t, landed[t], quarantined[t]] for t in topics], {1, 2})}
+<h2>Lý do cách ly (quarantine reasons)</h2>
+{_table(["Reason", "Records"], sorted(reasons.items()), {1}) if reasons else "<p>Không có (none).</p>"}
+<h2>Theo cơ quan quản lý (by agency)</h2>
+{_table(["Agency", "People admitted"], sorted(by_agency.items()), {1})}
+<h2>Theo tỉnh, thành phố (by province)</h2>
+{_table(["Province", "People admitted"], sorted(by_province.items()), {1})}
+</body></html>
+"""
+    lake.reports.mkdir(parents=True, exist_ok=True)
+    path = lake.reports / f"summary-{as_of.isoformat()}.html"
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,41 @@
+{{ config(location=var('lake') ~ '/curated/facility_population.parquet') }}
+
+with
+
+facilities as (
+
+    select * from {{ ref('stg_reference__facilities') }}
+
+),
+
+admissions as (
+
+    select * from {{ ref('stg_facility__admissions') }}
+
+),
+
+admitted_per_facility as (
+
+    select facility_id, count(distinct person_id) as people_admitted
+    from admissions
+    group by facility_id
+
+),
+
+joined as (
+
+    select
+        facilities.facility_id,
+        facilities.facility_name,
+        facilities.facility_kind,
+        facilities.agency,
+        facilities.province,
+        facilities.capacity,
+        coalesce(admitted_per_facility.people_admitted, 0) as people_admitted,
+        cast('{{ var("as_of") }}' as date) as as_of_date
+    from facilities
+    left join admitted_per_facility using (facility_id)
+
+)
+
+select * from joined order by agency, province, facility_id
