@@ -101,13 +101,19 @@ def wait_until_ready(
 ) -> None:
     """Block until the broker answers a metadata request, or raise `BrokerError`."""
     deadline = time.monotonic() + timeout
+    host, port = bootstrap_servers.split(",")[0].rsplit(":", 1)
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise BrokerError(f"broker exited with code {process.returncode} while starting")
         try:
+            # A plain TCP connect first: the Kafka client blocks ~30 s on a closed port.
+            socket.create_connection((host.strip("[]"), int(port)), timeout=0.5).close()
+            remaining_ms = max(1000, int((deadline - time.monotonic()) * 1000))
             admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap_servers, request_timeout_ms=2000
+                bootstrap_servers=bootstrap_servers,
+                request_timeout_ms=remaining_ms,
+                bootstrap_timeout_ms=remaining_ms,
             )
             try:
                 admin.list_topics()
@@ -117,7 +123,9 @@ def wait_until_ready(
         except (KafkaError, OSError) as error:
             last_error = error
             time.sleep(0.2)
-    raise BrokerError(f"no broker answered at {bootstrap_servers} within {timeout:.0f}s: {last_error}")
+    raise BrokerError(
+        f"no broker answered at {bootstrap_servers} within {timeout:.0f}s: {last_error}"
+    )
 
 
 @contextlib.contextmanager

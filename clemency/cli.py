@@ -55,7 +55,11 @@ def command(function):
             _fail(str(error), 2)
         except (CommandError, BrokerError, TransformError, KafkaError, OSError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            _fail(f"{type(error).__name__}: {first_line}" if not isinstance(error, CommandError) else first_line)
+            _fail(
+                f"{type(error).__name__}: {first_line}"
+                if not isinstance(error, CommandError)
+                else first_line
+            )
 
     return app.command()(wrapper)
 
@@ -84,7 +88,9 @@ def _progress() -> Progress:
 
 @command
 def broker(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Loopback port to listen on.")] = 19092,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Loopback port to listen on.")
+    ] = 19092,
 ) -> None:
     """Run the embedded Kafka-compatible broker (in memory) until interrupted."""
     from clemency.broker import EmbeddedBroker
@@ -105,7 +111,9 @@ def broker(
 @command
 def simulate(
     inmates: Annotated[int, typer.Option(min=1, max=500_000, help="People to simulate.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same events.")] = 7,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same events.")
+    ] = 7,
     as_of: Annotated[str, typer.Option(help="Simulate history up to this date.")] = "2025-11-30",
     output: Annotated[
         Path | None, typer.Option("--out", help="Write JSONL here instead of publishing.")
@@ -115,7 +123,8 @@ def simulate(
     out_of_order_rate: Annotated[float, typer.Option(min=0, max=0.5)] = 0.0,
 ) -> None:
     """Simulate facility, court and reference systems; write JSONL or publish to Kafka."""
-    from producers.simulator import SimulationConfig, simulate as run_simulation, write_jsonl
+    from producers.simulator import SimulationConfig, write_jsonl
+    from producers.simulator import simulate as run_simulation
 
     config = SimulationConfig(
         inmates=inmates,
@@ -162,7 +171,9 @@ def _print_publish(report) -> None:
 
 @command
 def publish(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one event a line.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one event a line.")
+    ],
 ) -> None:
     """Send each valid line of FILE to its topic; report each invalid line by number."""
     from clemency.kafka_clients import ensure_topics
@@ -188,8 +199,14 @@ def ingest(
     table = Table("topic", "part.", "from", "to", "consumed", "landed", "quarantined", "dupes")
     for p in result.partitions:
         table.add_row(
-            p.topic, str(p.partition), str(p.offset_from), str(p.offset_to),
-            f"{p.consumed:,}", f"{p.landed:,}", f"{p.quarantined:,}", f"{p.duplicates_seen:,}",
+            p.topic,
+            str(p.partition),
+            str(p.offset_from),
+            str(p.offset_to),
+            f"{p.consumed:,}",
+            f"{p.landed:,}",
+            f"{p.quarantined:,}",
+            f"{p.duplicates_seen:,}",
         )
     out.print(table)
     out.print(

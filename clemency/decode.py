@@ -51,7 +51,9 @@ def decode(value: bytes | None, where: Coordinates) -> Verdict:
     except (json.JSONDecodeError, RecursionError) as error:
         return _quarantine("not_json", f"(record): not JSON: {error}")
     if not isinstance(record, dict):
-        return _quarantine("not_object", f"(record): expected an object, got {type(record).__name__}")
+        return _quarantine(
+            "not_object", f"(record): expected an object, got {type(record).__name__}"
+        )
 
     record = normalise(record)
     problems = validate_event(record)

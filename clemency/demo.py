@@ -34,7 +34,8 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
     summary = write_summary(lake, as_of)
     return {
         "events published": f"{published.sent:,}",
-        "events landed": f"{landed.total('landed'):,} (quarantined {landed.total('quarantined'):,})",
+        "events landed": f"{landed.total('landed'):,}",
+        "quarantined": f"{landed.total('quarantined'):,}",
         "raw lake": str(lake.raw),
         "quarantine": str(lake.quarantine),
         "ingest ledger": str(lake.ingest_ledger),

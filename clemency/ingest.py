@@ -252,7 +252,10 @@ class IngestRun:
                     headers=[
                         ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
                         ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
-                        ("clemency.source", f"{tp.topic}/{tp.partition}/{row['kafka_offset']}".encode()),
+                        (
+                            "clemency.source",
+                            f"{tp.topic}/{tp.partition}/{row['kafka_offset']}".encode(),
+                        ),
                     ],
                 )
             dead_letters.flush()

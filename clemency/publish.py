@@ -118,7 +118,10 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, object | Rejected]]:
             except UnicodeDecodeError as error:
                 yield number, Rejected(number, [f"(record): not UTF-8 at byte {error.start}"])
             except json.JSONDecodeError as error:
-                yield number, Rejected(number, [f"(record): not JSON: {error.msg} at column {error.colno}"])
+                yield (
+                    number,
+                    Rejected(number, [f"(record): not JSON: {error.msg} at column {error.colno}"]),
+                )
 
 
 def publish_file(bootstrap_servers: str, path: Path) -> PublishReport:

@@ -42,11 +42,16 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
     command = [
         dbt_executable(),
         *args,
-        "--project-dir", str(TRANSFORMS_DIR),
-        "--profiles-dir", str(TRANSFORMS_DIR),
-        "--target-path", str(lake.root / "dbt-target"),
-        "--log-path", str(log_dir),
-        "--vars", variables,
+        "--project-dir",
+        str(TRANSFORMS_DIR),
+        "--profiles-dir",
+        str(TRANSFORMS_DIR),
+        "--target-path",
+        str(lake.root / "dbt-target"),
+        "--log-path",
+        str(log_dir),
+        "--vars",
+        variables,
     ]
     env = {**os.environ, "CLEMENCY_LAKE": str(lake.root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

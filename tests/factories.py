@@ -24,7 +24,9 @@ def event(kind: str, payload: dict[str, Any], day: str = "2024-01-10", **overrid
         event_id=overrides.pop("event_id", uuid.uuid4()),
         occurred_at=at(day),
         recorded_at=at(day) + dt.timedelta(hours=3),
-        source_id="TG-HN-01" if not kind.startswith(("sentence", "case", "prosecution", "amnesty.granted")) else "TAND-HNI",
+        source_id="TG-HN-01"
+        if not kind.startswith(("sentence", "case", "prosecution", "amnesty.granted"))
+        else "TAND-HNI",
         person_id=None if kind in {"facility.registered", "amnesty_round.declared"} else person,
     )
     built.update(overrides)
@@ -50,7 +52,9 @@ def admitted(person_id: str = PERSON, full_name: str = "Nguyễn Thị Ánh Tuy�
 
 
 def graded(grade: str = "khá", period: str = "2024-Q2", person_id: str = PERSON) -> dict:
-    return event("behaviour.graded", {"period": period, "grade": grade}, "2024-07-01", person_id=person_id)
+    return event(
+        "behaviour.graded", {"period": period, "grade": grade}, "2024-07-01", person_id=person_id
+    )
 
 
 def imposed(person_id: str = PERSON, **payload) -> dict:

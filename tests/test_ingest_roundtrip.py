@@ -54,7 +54,11 @@ def test_poison_record_between_good_ones_is_quarantined_not_blocking(fresh_broke
     producer.close()
 
     result = ingest(bootstrap, lake)
-    assert (result.total("consumed"), result.total("landed"), result.total("quarantined")) == (3, 2, 1)
+    assert (result.total("consumed"), result.total("landed"), result.total("quarantined")) == (
+        3,
+        2,
+        1,
+    )
     quarantined = pq.read_table(next(lake.quarantine.rglob("*.parquet"))).to_pylist()
     assert quarantined[0]["reason_codes"] == ["not_utf8"]
     assert quarantined[0]["value"] == b"\xff\xfe not utf-8"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,18 @@ def _validator(schema_id: str) -> Draft202012Validator:
 
 
 def _path(prefix: str, error: ValidationError) -> str:
+    parts = list(error.absolute_path)
+    if error.validator == "required":  # point at the missing field itself
+        parts.append(_REQUIRED.match(error.message).group(1))
     path = prefix
-    for part in error.absolute_path:
+    for part in parts:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "(record)"
 
 
 def _message(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "is required"
     if error.validator in {"oneOf", "anyOf"} and "x-rule" in error.schema:
         return f"needs {error.schema['x-rule']}"
     if error.validator == "minProperties" and "x-rule" in error.schema:
@@ -177,11 +184,17 @@ def validate_event(record: object) -> list[Problem]:
     """Every problem with `record` (an already-normalised, decoded JSON value); [] if valid."""
     _, types, envelope = _registry()
     if not isinstance(record, dict):
-        return [Problem("(record)", f"expected a JSON object, got {type(record).__name__}", "not_object")]
+        return [
+            Problem(
+                "(record)", f"expected a JSON object, got {type(record).__name__}", "not_object"
+            )
+        ]
     problems = _problems(_validator(envelope["$id"]), record, "")
     kind = types.get((record.get("event_type"), record.get("schema_version")))
     if kind is None:
-        if isinstance(record.get("event_type"), str) and isinstance(record.get("schema_version"), int):
+        if isinstance(record.get("event_type"), str) and isinstance(
+            record.get("schema_version"), int
+        ):
             known = sorted(v for (n, v) in types if n == record["event_type"])
             message = (
                 f"unknown event type {record['event_type']!r}"
@@ -198,7 +211,10 @@ def validate_event(record: object) -> list[Problem]:
     source = record.get("source")
     if isinstance(source, dict) and source.get("system") not in (None, expected_system):
         problems.append(
-            Problem("source.system", f"{kind.name} comes from {expected_system!r}, not {source['system']!r}")
+            Problem(
+                "source.system",
+                f"{kind.name} comes from {expected_system!r}, not {source['system']!r}",
+            )
         )
     return problems
 

@@ -27,11 +27,6 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2
 """
 
 
-def _read(path_glob: list[Path]):
-    tables = [pq.read_table(p) for p in path_glob]
-    return tables
-
-
 def _table(headers: list[str], rows: list[list[object]], numeric: set[int]) -> str:
     head = "".join(
         f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
@@ -52,7 +47,9 @@ def _table(headers: list[str], rows: list[list[object]], numeric: set[int]) -> s
 def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None = None) -> Path:
     """Write `reports/summary-<as_of>.html` and return its path."""
     generated_at = generated_at or dt.datetime.now(dt.UTC)
-    ledger_rows = [r for t in _read(sorted(lake.ingest_ledger.glob("*.parquet"))) for r in t.to_pylist()]
+    ledger_rows = [
+        r for t in _read(sorted(lake.ingest_ledger.glob("*.parquet"))) for r in t.to_pylist()
+    ]
     landed = Counter()
     quarantined = Counter()
     for row in ledger_rows:
@@ -60,8 +57,8 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         quarantined[row["topic"]] += row["quarantined"]
 
     reasons = Counter()
-    for table in _read(sorted(lake.quarantine.rglob("*.parquet"))):
-        for codes in table.column("reason_codes").to_pylist():
+    for path in sorted(lake.quarantine.rglob("*.parquet")):
+        for codes in pq.read_table(path, columns=["reason_codes"]).column(0).to_pylist():
             reasons.update(codes)
 
     population = pq.read_table(lake.curated / "facility_population.parquet")
@@ -82,18 +79,29 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         ]
     )
     topics = sorted(set(landed) | set(quarantined))
+    ingest_table = _table(
+        ["Topic", "Landed", "Quarantined"],
+        [[t, landed[t], quarantined[t]] for t in topics],
+        {1, 2},
+    )
+    reasons_table = (
+        _table(["Reason", "Records"], sorted(reasons.items()), {1})
+        if reasons
+        else "<p>Không có (none).</p>"
+    )
+    stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
     html = f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Tóm tắt lần chạy {escape(as_of.isoformat())}</title><style>{STYLE}</style></head>
 <body>
 <h1>Tóm tắt lần chạy dữ liệu đặc xá — {escape(as_of.isoformat())}</h1>
 <p class="meta">Pipeline run summary · as of {escape(as_of.isoformat())} ·
-generated {escape(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} · counts only, no personal data</p>
+generated {escape(stamp)} · counts only, no personal data</p>
 <div class="cards">{cards}</div>
 <h2>Tiếp nhận theo chủ đề (ingest by topic)</h2>
-{_table(["Topic", "Landed", "Quarantined"], [[t, landed[t], quarantined[t]] for t in topics], {1, 2})}
+{ingest_table}
 <h2>Lý do cách ly (quarantine reasons)</h2>
-{_table(["Reason", "Records"], sorted(reasons.items()), {1}) if reasons else "<p>Không có (none).</p>"}
+{reasons_table}
 <h2>Theo cơ quan quản lý (by agency)</h2>
 {_table(["Agency", "People admitted"], sorted(by_agency.items()), {1})}
 <h2>Theo tỉnh, thành phố (by province)</h2>

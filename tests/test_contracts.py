@@ -1,0 +1,163 @@
+"""Event contracts: every type valid and invalid, field paths in errors, UTF-8 names."""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+import uuid
+
+import pytest
+from factories import admitted, event, graded
+
+from clemency.contracts import event_types, message_key, normalise, topics, validate_event
+from clemency.decode import Coordinates, decode
+from clemency.publish import encode
+
+TYPES = sorted(event_types().values(), key=lambda t: t.name)
+
+
+def example(kind) -> dict:
+    return event(kind.name, copy.deepcopy(kind.schema["examples"][0]))
+
+
+def paths(record) -> set[str]:
+    return {p.path for p in validate_event(normalise(record))}
+
+
+def test_topics_are_the_three_of_the_contract():
+    assert topics() == ("court.events", "facility.events", "reference.events")
+    assert len(TYPES) >= 25
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.name)
+def test_every_type_example_is_valid(kind):
+    record = example(kind)
+    assert validate_event(normalise(record)) == []
+    assert message_key(record) == record.get("person_id", record["payload"].get(kind.key_field))
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.name)
+def test_every_type_reports_each_missing_required_field_by_path(kind):
+    record = example(kind)
+    required = kind.schema["required"]
+    for field in required:
+        record["payload"].pop(field, None)
+    found = paths(record)
+    assert {f"payload.{field}" for field in required} <= found
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.name)
+def test_every_type_rejects_unknown_fields_and_wrong_types(kind):
+    record = example(kind)
+    record["payload"]["surprise"] = 1
+    first_field = kind.schema["required"][0]
+    record["payload"][first_field] = {"not": "a scalar"}
+    problems = validate_event(normalise(record))
+    assert any(p.path == "payload" and "surprise" in p.message for p in problems)
+    assert any(p.path == f"payload.{first_field}" for p in problems)
+
+
+def test_nested_paths_and_all_problems_reported_at_once():
+    record = event(
+        "sentence.imposed",
+        {
+            "case_id": "HS-1",
+            "court_id": "TAND-HNI",
+            "judgment_date": "2023-02-30",
+            "arrest_date": "2023-01-01",
+            "offences": [{"article": 173}, {"article": "174"}],
+            "term_months": 36,
+            "life": True,
+            "fine_vnd": -5,
+            "court_fee_vnd": 0,
+            "compensation_vnd": 0,
+        },
+    )
+    by_path = {p.path: p.message for p in validate_event(record)}
+    assert "payload.offences[1].article" in by_path
+    assert (
+        "payload.judgment_date" in by_path
+        and "not a valid date" in by_path["payload.judgment_date"]
+    )
+    assert "payload.fine_vnd" in by_path
+    assert by_path["payload"] == "needs exactly one of term_months or life"
+
+
+def test_envelope_problems_name_their_fields():
+    record = admitted()
+    record["event_id"] = "not-a-uuid"
+    record["occurred_at"] = "2024-01-10T09:00:00"  # no offset
+    record["person_id"] = "12345"
+    del record["recorded_at"]
+    record["source"] = {"system": "court", "id": "TG-HN-01"}
+    found = paths(record)
+    assert {"event_id", "occurred_at", "person_id", "recorded_at", "source.system"} <= found
+
+
+def test_unknown_type_and_version_and_non_objects():
+    assert [p.code for p in validate_event({**admitted(), "event_type": "person.teleported"})] == [
+        "unknown_type"
+    ]
+    wrong_version = validate_event({**admitted(), "schema_version": 9})
+    assert "known: [1]" in wrong_version[0].message
+    assert validate_event(["a", "list"])[0].code == "not_object"
+
+
+def test_reference_events_need_no_person_and_are_keyed_by_entity():
+    kind = event_types()[("facility.registered", 1)]
+    record = example(kind)
+    assert "person_id" not in record
+    assert validate_event(record) == []
+    assert message_key(record) == "TG-HNI-01"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("tốt", "tot"),
+        ("Khá", "kha"),
+        ("TRUNG BÌNH", "trung_binh"),
+        (" kém ", "kem"),
+        (unicodedata.normalize("NFD", "khá"), "kha"),  # decomposed diacritics
+        ("tot", "tot"),
+    ],
+)
+def test_vietnamese_grade_spellings_are_normalised(spelling, code):
+    record = normalise(graded(spelling))
+    assert record["payload"]["grade"] == code
+    assert validate_event(record) == []
+
+
+def test_unrecognised_grade_is_reported_not_guessed():
+    record = normalise(graded("xuất sắc"))
+    assert record["payload"]["grade"] == "xuất sắc"
+    assert paths(record) == {"payload.grade"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Nguyễn Thị Ánh Tuyết", "Đặng Văn Hùng", "Lê Thị Hồng Nhung", "Huỳnh Quốc Bảo"]
+)
+def test_utf8_names_survive_encoding_and_decoding(name):
+    record = admitted(full_name=name)
+    value = encode(record)
+    assert name.encode("utf-8") in value  # no \\u escapes on the wire
+    verdict = decode(value, Coordinates("facility.events", 0, 0, record["person_id"].encode(), 0))
+    assert verdict.row is not None
+    assert f'"full_name": "{name}"' in verdict.row["payload"]
+
+
+def test_decoder_quarantines_key_mismatch_and_wrong_topic():
+    record = admitted()
+    value = encode(record)
+    wrong_key = decode(value, Coordinates("facility.events", 0, 0, b"999999999999", 0))
+    assert wrong_key.reason_codes == ("key_mismatch",)
+    wrong_topic = decode(value, Coordinates("court.events", 0, 0, record["person_id"].encode(), 0))
+    assert wrong_topic.reason_codes == ("wrong_topic",)
+    no_key = decode(value, Coordinates("facility.events", 0, 0, None, 0))
+    assert no_key.reason_codes == ("missing_key",)
+
+
+def test_event_ids_must_be_uuids_but_any_version():
+    record = admitted()
+    record["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "x"))
+    assert validate_event(record) == []
