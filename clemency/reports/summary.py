@@ -47,9 +47,8 @@ def _table(headers: list[str], rows: list[list[object]], numeric: set[int]) -> s
 def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None = None) -> Path:
     """Write `reports/summary-<as_of>.html` and return its path."""
     generated_at = generated_at or dt.datetime.now(dt.UTC)
-    ledger_rows = [
-        r for t in _read(sorted(lake.ingest_ledger.glob("*.parquet"))) for r in t.to_pylist()
-    ]
+    ledger_files = sorted(lake.ingest_ledger.glob("*.parquet"))
+    ledger_rows = [row for f in ledger_files for row in pq.read_table(f).to_pylist()]
     landed = Counter()
     quarantined = Counter()
     for row in ledger_rows:
