@@ -161,3 +161,21 @@ def test_event_ids_must_be_uuids_but_any_version():
     record = admitted()
     record["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "x"))
     assert validate_event(record) == []
+
+
+MUTATIONS = [None, "", "x", -1, 0, 10**16, 1.5, True, [], {}, "2025-02-30", "2025-01-01T00:00:00"]
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.name)
+def test_fast_and_full_validators_agree(kind):
+    """The compiled fast path and jsonschema must give the same verdict on every field."""
+    from clemency.contracts import _fast_problem, _problems, _validator
+
+    schema_id = kind.schema["$id"]
+    base = copy.deepcopy(kind.schema["examples"][0])
+    for field in kind.schema["properties"]:
+        for value in MUTATIONS:
+            payload = {**base, field: value}
+            fast_ok = _fast_problem(schema_id, payload, "payload") is None
+            full_ok = not _problems(_validator(schema_id), payload, "payload")
+            assert fast_ok == full_ok, (field, value)
