@@ -171,6 +171,7 @@ class IngestRun:
             path
             for zone in (self.lake.raw, self.lake.quarantine)
             for path in self.lake.files_from_offset(zone, tp.topic, tp.partition, committed)
+            + self.lake.temporary_files(zone, tp.topic, tp.partition)
         ]
         for path in leftovers:
             log.warning("removing uncommitted file %s (it will be landed again)", path)

@@ -58,6 +58,10 @@ class Lake:
         name = f"{topic}+{partition}+{first_offset:019d}.parquet"
         return self.partition_dir(zone, topic, partition) / name
 
+    def temporary_files(self, zone: Path, topic: str, partition: int) -> list[Path]:
+        """Half-written files a killed process left behind (readers never see them)."""
+        return sorted(self.partition_dir(zone, topic, partition).glob(".*.tmp"))
+
     def files_from_offset(self, zone: Path, topic: str, partition: int, offset: int) -> list[Path]:
         """Landed files of one partition whose first offset is at or after `offset`."""
         folder = self.partition_dir(zone, topic, partition)
@@ -79,11 +83,15 @@ def write_parquet_atomically(table: pa.Table, path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as sink:
-        pq.write_table(table, sink, compression="zstd")
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as sink:
+            pq.write_table(table, sink, compression="zstd")
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

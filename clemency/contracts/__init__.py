@@ -237,16 +237,13 @@ def validate_event(record: object) -> list[Problem]:
             return _source_problems(record, kind)
     problems = _problems(_validator(envelope["$id"]), record, "")
     if kind is None:
-        if isinstance(record.get("event_type"), str) and isinstance(
-            record.get("schema_version"), int
-        ):
-            known = sorted(v for (n, v) in types if n == record["event_type"])
-            message = (
-                f"unknown event type {record['event_type']!r}"
-                if not known
-                else f"unknown schema_version {record['schema_version']} (known: {known})"
-            )
-            problems.append(Problem("event_type", message, "unknown_type"))
+        name, version = record.get("event_type"), record.get("schema_version")
+        known = sorted(v for (n, v) in types if n == name)
+        if isinstance(name, str) and not known:
+            problems.append(Problem("event_type", f"unknown event type {name!r}", "unknown_type"))
+        elif isinstance(version, int) and known:
+            message = f"unknown schema_version {version} (known: {known})"
+            problems.append(Problem("schema_version", message, "unknown_type"))
         return problems
     if isinstance(record.get("payload"), dict):
         problems += _problems(_validator(kind.schema["$id"]), record["payload"], "payload")

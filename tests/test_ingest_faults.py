@@ -1,0 +1,217 @@
+"""Ingest fault drills on the real embedded broker.
+
+After each fault, the lake must hold every good Kafka record exactly once, the quarantine
+every bad one with its reasons, and every ledger row must reconcile.
+"""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+from factories import admitted, graded
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewPartitions, NewTopic
+from kafka.errors import IncompatibleBrokerVersion
+
+import clemency.lake
+from clemency.ingest import ingest
+from clemency.kafka_clients import ensure_topics
+from clemency.publish import encode, publish_events
+
+PEOPLE = [f"0010850{n:05d}" for n in range(40)]
+
+
+def good_events(count: int = 120) -> list[dict]:
+    return [graded("tốt", "2024-Q2", person_id=PEOPLE[n % len(PEOPLE)]) for n in range(count)]
+
+
+def raw_coordinates(lake) -> list[tuple[str, int, int]]:
+    rows = []
+    for path in lake.raw.rglob("*.parquet"):
+        table = pq.read_table(path, columns=["kafka_topic", "kafka_partition", "kafka_offset"])
+        rows += list(zip(*(table.column(i).to_pylist() for i in range(3)), strict=True))
+    return rows
+
+
+def assert_reconciled(*results) -> None:
+    for result in results:
+        for row in result.partitions:
+            assert row.consumed == row.landed + row.quarantined, row
+
+
+def assert_exactly_once(lake, expected: int) -> None:
+    coordinates = raw_coordinates(lake)
+    assert len(coordinates) == len(set(coordinates)) == expected
+    assert not list(lake.root.rglob(".*.tmp")), "a temporary file is left behind"
+
+
+@pytest.fixture
+def published(fresh_broker):
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=3)
+    report = publish_events(bootstrap, good_events())
+    assert report.sent == 120
+    return bootstrap
+
+
+def test_crash_after_writing_before_committing(published, lake, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed between landing and committing")
+
+    monkeypatch.setattr(KafkaConsumer, "commit", crash)
+    with pytest.raises(RuntimeError, match="killed between"):
+        ingest(published, lake, chunk_records=10)
+    assert raw_coordinates(lake)  # a file was landed but its offsets were never committed
+    monkeypatch.undo()
+
+    recovered = ingest(published, lake, chunk_records=10)
+    assert recovered.total("superseded_files") >= 1
+    assert recovered.total("landed") == 120
+    assert_reconciled(recovered)
+    assert_exactly_once(lake, 120)
+
+
+def test_crash_mid_write_leaves_no_visible_file(published, lake, monkeypatch):
+    real_write = clemency.lake.pq.write_table
+    calls = {"n": 0}
+
+    def write_half_then_die(table, sink, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            sink.write(b"PAR1 half a file")
+            raise OSError("disk went away mid-write")
+        return real_write(table, sink, **kwargs)
+
+    monkeypatch.setattr(clemency.lake.pq, "write_table", write_half_then_die)
+    with pytest.raises(OSError, match="mid-write"):
+        ingest(published, lake, chunk_records=10)
+    monkeypatch.undo()
+    assert not list(lake.root.rglob(".*.tmp"))  # the failed write cleaned up after itself
+    for path in lake.raw.rglob("*.parquet"):
+        pq.read_metadata(path)  # every visible file is whole
+    # a process killed outright cannot clean up: the next run must
+    killed = lake.raw / "facility.events" / "partition=0" / ".facility.events+0+x.parquet.tmp"
+    killed.write_bytes(b"PAR1 torn")
+
+    recovered = ingest(published, lake, chunk_records=10)
+    assert_reconciled(recovered)
+    assert_exactly_once(lake, 120)
+
+
+def test_same_events_published_twice_are_kept_and_counted(published, lake):
+    first = ingest(published, lake)
+    again = publish_events(published, good_events())  # same event ids? no: new copies
+    assert again.sent == 120
+    events = good_events(30)
+    publish_events(published, events + events)  # the very same 30 events, twice
+    second = ingest(published, lake)
+    assert second.total("landed") == 180
+    assert second.total("duplicates_seen") == 30
+    assert_reconciled(first, second)
+    assert_exactly_once(lake, 300)
+
+
+def test_poison_between_good_records_does_not_block_its_partition(fresh_broker, lake):
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    key = PEOPLE[0].encode()
+    values = [encode(admitted(PEOPLE[0]))]
+    values += [b"", b"[1,2]", b'{"event_type": "person.teleported"}', b"\xc3\x28", b"{"]
+    values += [encode(graded(person_id=PEOPLE[0]))]
+    for value in values:
+        producer.send("facility.events", key=key, value=value)
+    producer.send("facility.events", key=b"someone-else", value=encode(graded(person_id=PEOPLE[1])))
+    producer.flush()
+    producer.close()
+
+    result = ingest(bootstrap, lake)
+    assert (result.total("landed"), result.total("quarantined")) == (2, 6)
+    assert_reconciled(result)
+    quarantined = [
+        r for f in lake.quarantine.rglob("*.parquet") for r in pq.read_table(f).to_pylist()
+    ]
+    codes = {row["kafka_offset"]: row["reason_codes"] for row in quarantined}
+    assert codes == {
+        1: ["not_json"],
+        2: ["not_object"],
+        3: ["schema_violation", "unknown_type"],  # and no schema_version
+        4: ["not_utf8"],
+        5: ["not_json"],
+        7: ["key_mismatch"],
+    }
+    assert all(row["reasons"] for row in quarantined)
+
+    dead = KafkaConsumer(
+        "facility.events.dlq",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    letters = list(dead)
+    dead.close()
+    assert len(letters) == 6
+    headers = dict(letters[-1].headers)
+    assert headers["clemency.reason_codes"] == b"key_mismatch"
+    assert headers["clemency.source"] == b"facility.events/0/7"
+
+
+def test_empty_topics_give_an_empty_reconciled_run(fresh_broker, lake):
+    ensure_topics(fresh_broker.bootstrap_servers, partitions=2)
+    result = ingest(fresh_broker.bootstrap_servers, lake)
+    assert len(result.partitions) == 6  # three topics × two partitions
+    assert result.total("consumed") == 0
+    assert not list(lake.raw.rglob("*.parquet"))
+
+
+def test_partitions_that_appear_between_runs_are_picked_up(fresh_broker, lake):
+    bootstrap = fresh_broker.bootstrap_servers
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics([NewTopic("court.events", 1, 1), NewTopic("reference.events", 1, 1)])
+        first = ingest(bootstrap, lake)  # facility.events does not exist yet
+        admin.create_topics([NewTopic("facility.events", 4, 1)])
+    finally:
+        admin.close()
+    assert {p.topic for p in first.partitions} == {"court.events", "reference.events"}
+    publish_events(bootstrap, good_events(40))
+
+    second = ingest(bootstrap, lake)
+    facility = [p for p in second.partitions if p.topic == "facility.events"]
+    assert sorted(p.partition for p in facility) == [0, 1, 2, 3]
+    assert sum(p.landed for p in facility) == 40
+    assert_reconciled(first, second)
+    assert_exactly_once(lake, 40)
+
+
+def test_a_partition_added_to_a_live_topic_is_picked_up(published, lake):
+    first = ingest(published, lake)
+    admin = KafkaAdminClient(bootstrap_servers=published)
+    try:
+        admin.create_partitions({"facility.events": NewPartitions(total_count=4)})
+    except IncompatibleBrokerVersion:
+        pytest.skip("the embedded broker (Tansu) has no CreatePartitions; runs on real Kafka")
+    finally:
+        admin.close()
+    producer = KafkaProducer(bootstrap_servers=published, acks="all")
+    for n in range(5):
+        record = graded(person_id=PEOPLE[n])
+        producer.send("facility.events", key=PEOPLE[n].encode(), value=encode(record), partition=3)
+    producer.flush()
+    producer.close()
+
+    second = ingest(published, lake)
+    added = [p for p in second.partitions if (p.topic, p.partition) == ("facility.events", 3)]
+    assert added and added[0].landed == 5
+    assert_reconciled(first, second)
+    assert_exactly_once(lake, 125)
+
+
+def test_late_and_out_of_order_events_all_land(published, lake):
+    late = graded("khá", "2023-Q1", person_id=PEOPLE[0])
+    late["recorded_at"] = "2025-06-01T10:00:00+07:00"  # recorded long after it happened
+    earlier = graded("kém", "2022-Q4", person_id=PEOPLE[0])  # published after a later quarter
+    publish_events(published, [late, earlier])
+    result = ingest(published, lake)
+    assert result.total("landed") == 122
+    assert_exactly_once(lake, 122)
