@@ -7,11 +7,11 @@ import re
 import shutil
 
 import pyarrow.parquet as pq
+from conftest import ARTIFACTS
 
 from clemency.demo import run_demo
 from clemency.lake import Lake
 from clemency.settings import load_settings
-from conftest import ARTIFACTS
 
 
 def test_demo_slice_end_to_end(tmp_path):
