@@ -179,3 +179,11 @@ def test_fast_and_full_validators_agree(kind):
             fast_ok = _fast_problem(schema_id, payload, "payload") is None
             full_ok = not _problems(_validator(schema_id), payload, "payload")
             assert fast_ok == full_ok, (field, value)
+
+
+@pytest.mark.parametrize("bad", [[], {}, None, 1.5, True, "x" * 500])
+def test_hostile_type_fields_are_problems_not_crashes(bad):
+    for field in ("event_type", "schema_version"):
+        record = {**admitted(), field: bad}
+        problems = validate_event(normalise(record))
+        assert problems and all(isinstance(p.path, str) for p in problems)

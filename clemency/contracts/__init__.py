@@ -120,6 +120,14 @@ def event_types() -> dict[tuple[str, int], EventType]:
     return _registry()[1]
 
 
+def kind_of(record: dict[str, Any]) -> EventType | None:
+    """The declared type of a record, or None if it names no known (type, version)."""
+    name, version = record.get("event_type"), record.get("schema_version")
+    if not isinstance(name, str) or type(version) is not int:
+        return None
+    return event_types().get((name, version))
+
+
 def event_type(name: str, version: int = 1) -> EventType:
     return event_types()[(name, version)]
 
@@ -198,6 +206,18 @@ def _alias_key(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
+@cache
+def _aliases(name: str, version: int) -> dict[str, dict[str, str]]:
+    """field → {canonical spelling → code} for the fields of a type that declare aliases."""
+    found = {}
+    for field, spec in event_types()[(name, version)].schema["properties"].items():
+        if "x-aliases" in spec:
+            canonical = {_alias_key(k): v for k, v in spec["x-aliases"].items()}
+            canonical.update({_alias_key(code): code for code in spec.get("enum", [])})
+            found[field] = canonical
+    return found
+
+
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
     """Return `record` with aliased values (Vietnamese grade spellings) mapped to their codes.
 
@@ -205,16 +225,16 @@ def normalise(record: dict[str, Any]) -> dict[str, Any]:
     """
     if not isinstance(record, dict) or not isinstance(record.get("payload"), dict):
         return record
-    kind = event_types().get((record.get("event_type"), record.get("schema_version")))
+    kind = kind_of(record)
     if kind is None:
         return record
+    aliases = _aliases(kind.name, kind.version)
+    if not aliases:
+        return record
     payload = dict(record["payload"])
-    for field, spec in kind.schema["properties"].items():
-        aliases = spec.get("x-aliases")
+    for field, canonical in aliases.items():
         value = payload.get(field)
-        if aliases and isinstance(value, str):
-            canonical = {_alias_key(k): v for k, v in aliases.items()}
-            canonical.update({_alias_key(code): code for code in spec.get("enum", [])})
+        if isinstance(value, str):
             payload[field] = canonical.get(_alias_key(value), value)
     return {**record, "payload": payload}
 
@@ -228,7 +248,7 @@ def validate_event(record: object) -> list[Problem]:
                 "(record)", f"expected a JSON object, got {type(record).__name__}", "not_object"
             )
         ]
-    kind = types.get((record.get("event_type"), record.get("schema_version")))
+    kind = kind_of(record)
     if kind is not None:
         fast = _fast_problem(envelope["$id"], record, "") or _fast_problem(
             kind.schema["$id"], record["payload"], "payload"
