@@ -14,7 +14,9 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 
@@ -124,7 +126,7 @@ class IngestRun:
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id
         self.run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-        self._seen_event_ids: set[str] = set()
+        self._landed_raw_files: list[Path] = []
 
     def run(self) -> IngestResult:
         consumer = new_consumer(self.bootstrap_servers, self.group_id)
@@ -137,6 +139,7 @@ class IngestRun:
             self._consume(consumer, dead_letters, ledgers, chunks)
             for tp, chunk in chunks.items():
                 self._land(consumer, dead_letters, tp, chunk, ledgers[tp])
+            self._count_duplicates(ledgers)
             elapsed = time.monotonic() - started
             for ledger in ledgers.values():
                 ledger.duration_s = round(elapsed, 3)
@@ -212,10 +215,6 @@ class IngestRun:
             "kafka_timestamp": _ts(message.timestamp),
         }
         if verdict.row is not None:
-            event_id = verdict.row["event_id"]
-            if event_id in self._seen_event_ids:
-                ledger.duplicates_seen += 1  # kept: raw is immutable, staging deduplicates
-            self._seen_event_ids.add(event_id)
             key = message.key.decode("utf-8")
             chunk.raw.append({**verdict.row, **coordinates, "kafka_key": key})
             ledger.landed += 1
@@ -237,6 +236,7 @@ class IngestRun:
         if chunk.raw:
             path = self.lake.offset_file(self.lake.raw, tp.topic, tp.partition, chunk.first_offset)
             write_parquet_atomically(pa.Table.from_pylist(chunk.raw, RAW_SCHEMA), path)
+            self._landed_raw_files.append(path)
             ledger.files += 1
         if chunk.quarantine:
             path = self.lake.offset_file(
@@ -266,6 +266,30 @@ class IngestRun:
         chunk.first_offset = chunk.last_offset = None
         chunk.raw.clear()
         chunk.quarantine.clear()
+
+    def _count_duplicates(self, ledgers: dict[TopicPartition, PartitionLedger]) -> None:
+        """Count deliveries of an event_id already delivered earlier in this run.
+
+        Duplicates stay in raw (it is immutable; staging keeps the first delivery). DuckDB
+        counts them over the landed files, so memory stays flat however large the run.
+        """
+        if not self._landed_raw_files:
+            return
+        query = """
+            select kafka_topic, kafka_partition, count(*) as repeats
+            from (
+                select kafka_topic, kafka_partition, row_number() over (
+                    partition by event_id order by kafka_topic, kafka_partition, kafka_offset
+                ) as delivery
+                from read_parquet(?)
+            )
+            where delivery > 1
+            group by all
+        """
+        with duckdb.connect() as connection:
+            files = [str(path) for path in self._landed_raw_files]
+            for topic, partition, repeats in connection.execute(query, [files]).fetchall():
+                ledgers[TopicPartition(topic, partition)].duplicates_seen = repeats
 
     def _write_ledger(self, result: IngestResult) -> None:
         if not result.partitions:
