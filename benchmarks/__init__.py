@@ -1,0 +1,1 @@
+"""`make bench`: national-scale measurements, kept out of `make test`."""
