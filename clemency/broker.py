@@ -40,8 +40,15 @@ def broker_binary() -> str:
 class EmbeddedBroker:
     """One in-memory broker process on a loopback port; stops with the process group."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        advertised_port: int | None = None,
+    ) -> None:
         self.port = port or free_port()
+        # Clients are told to connect here; a test may put a relay in between.
+        self.advertised_port = advertised_port or self.port
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
         self._log = None
@@ -51,10 +58,12 @@ class EmbeddedBroker:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> EmbeddedBroker:
-        url = f"tcp://127.0.0.1:{self.port}"
+        listener = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        command = [broker_binary(), "broker", "--listener-url", listener]
         self._process = subprocess.Popen(
-            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [*command, "--advertised-listener-url", advertised],
             stdout=self._log,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -63,7 +72,7 @@ class EmbeddedBroker:
             start_new_session=True,
         )
         try:
-            wait_until_ready(self.bootstrap_servers, timeout, self._process)
+            wait_until_ready(f"127.0.0.1:{self.port}", timeout, self._process)
         except BaseException:
             self.stop()
             raise

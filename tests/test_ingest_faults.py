@@ -11,10 +11,12 @@ import pytest
 from factories import admitted, graded
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewPartitions, NewTopic
-from kafka.errors import IncompatibleBrokerVersion
+from kafka.errors import IncompatibleBrokerVersion, KafkaError
+from tcp_proxy import TcpProxy
 
 import clemency.lake
-from clemency.ingest import ingest
+from clemency.broker import EmbeddedBroker, free_port
+from clemency.ingest import IngestRun, ingest
 from clemency.kafka_clients import ensure_topics
 from clemency.publish import encode, publish_events
 
@@ -215,3 +217,46 @@ def test_late_and_out_of_order_events_all_land(published, lake):
     result = ingest(published, lake)
     assert result.total("landed") == 122
     assert_exactly_once(lake, 122)
+
+
+def test_broker_restarted_mid_run(tmp_path, lake):
+    """The broker goes away between two landed chunks and comes back with its data.
+
+    The run fails with a clear connection error having committed only durable files; the
+    next run removes what was landed but not committed, and catches up exactly once.
+    """
+    client_port, broker_port = free_port(), free_port()
+    proxy = TcpProxy(client_port, broker_port).start()  # first: the broker advertises it
+    broker = EmbeddedBroker(port=broker_port, advertised_port=client_port).start()
+    bootstrap = f"127.0.0.1:{client_port}"
+    try:
+        ensure_topics(bootstrap, partitions=1)
+        people = [f"0010851{n:05d}" for n in range(2000)]
+        events = [graded(person_id=people[n % len(people)]) for n in range(12_000)]
+        assert publish_events(bootstrap, events).sent == 12_000
+
+        run = IngestRun(bootstrap, lake, chunk_records=1000)
+        land = run._land
+        landed = {"chunks": 0}
+
+        def land_then_restart(consumer, dead_letters, tp, chunk, ledger):
+            real = chunk.first_offset is not None
+            land(consumer, dead_letters, tp, chunk, ledger)
+            landed["chunks"] += real
+            if landed["chunks"] == 2:
+                proxy.stop()  # the broker is gone for the rest of this run
+
+        run._land = land_then_restart
+        with pytest.raises(KafkaError):
+            run.run()
+
+        proxy.start()  # the broker is back, every record still in it
+        recovered = ingest(bootstrap, lake, chunk_records=1000)
+        (facility,) = [p for p in recovered.partitions if p.topic == "facility.events"]
+        assert 0 < facility.offset_from < 12_000  # what was committed before the broker went
+        assert facility.landed == 12_000 - facility.offset_from
+        assert_reconciled(recovered)
+        assert_exactly_once(lake, 12_000)
+    finally:
+        proxy.stop()
+        broker.stop()
