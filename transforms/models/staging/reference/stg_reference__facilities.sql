@@ -2,9 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'reference_events') }}
-    where event_type = 'facility.registered'
-        and cast(recorded_at as date) <= cast('{{ var("as_of") }}' as date)
+    {{ staged_events('reference_events', 'facility.registered') }}
 
 ),
 
