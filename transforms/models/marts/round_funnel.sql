@@ -1,0 +1,42 @@
+{{ config(location=var('lake') ~ '/curated/round_funnel.parquet') }}
+
+-- Counts per round by agency, province, facility, status and reason: the numbers the
+-- monitoring report is built from. A person with several unmet criteria is counted once
+-- per reason (reason = 'all' gives head counts).
+with
+
+decisions as (
+
+    select * from {{ ref('amnesty_eligibility') }}
+
+),
+
+per_reason as (
+
+    select
+        round_id, agency, province, facility_id, status,
+        unnest(case when len(unmet_criteria) = 0 then ['none'] else unmet_criteria end)
+            as reason
+    from decisions
+
+),
+
+heads as (
+
+    select round_id, agency, province, facility_id, status, 'all' as reason, count(*) as people
+    from decisions
+    group by all
+
+),
+
+reasons as (
+
+    select round_id, agency, province, facility_id, status, reason, count(*) as people
+    from per_reason
+    group by all
+
+)
+
+select *, cast('{{ var("as_of") }}' as date) as as_of_date
+from (select * from heads union all select * from reasons)
+order by round_id, agency, province, facility_id, status, reason

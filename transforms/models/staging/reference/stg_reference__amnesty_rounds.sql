@@ -1,0 +1,43 @@
+with
+
+source as (
+
+    {{ staged_events('reference_events', 'amnesty_round.declared') }}
+
+),
+
+latest as (
+
+    -- a round declared again later (a corrected decision) replaces its earlier record
+    select * from source
+    qualify row_number() over (
+        partition by entity_key order by recorded_at desc, event_id desc
+    ) = 1
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        entity_key as round_id,
+        payload ->> '$.decision_no' as decision_no,
+        payload ->> '$.rule_version' as rule_version,
+
+        ---------- dates
+        cast(payload ->> '$.signed_date' as date) as signed_date,
+        cast(payload ->> '$.cutoff_date' as date) as cutoff_date,
+        occurred_at,
+        recorded_at,
+
+        ---------- lineage
+        event_id,
+        kafka_topic,
+        kafka_partition,
+        kafka_offset
+
+    from latest
+
+)
+
+select * from renamed

@@ -1,0 +1,42 @@
+with
+
+source as (
+
+    {{ staged_events('reference_events', 'facility.registered') }}
+
+),
+
+latest as (
+
+    -- a facility re-registered later replaces its earlier record, work sites included
+    select * from source
+    qualify row_number() over (
+        partition by entity_key order by recorded_at desc, event_id desc
+    ) = 1
+
+),
+
+unnested as (
+
+    select
+        latest.entity_key,
+        work_site.site_id,
+        work_site.distance_km
+    from latest
+    cross join unnest(
+        from_json(latest.payload -> '$.work_sites', '[{"site_id":"VARCHAR","distance_km":"DOUBLE"}]')
+    ) as sites(work_site)
+
+),
+
+renamed as (
+
+    select
+        entity_key as facility_id,
+        site_id,
+        cast(distance_km as double) as distance_km
+    from unnested
+
+)
+
+select * from renamed
