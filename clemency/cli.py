@@ -230,6 +230,45 @@ def transform(
 
 
 @command
+def explain(
+    person_id: Annotated[str, typer.Argument(help="Citizen ID or inmate number.")],
+    round_id: Annotated[
+        str | None, typer.Option("--round", help="Amnesty round, e.g. 2025-2.")
+    ] = None,
+    program: Annotated[
+        str, typer.Option(help="amnesty or work_release.", case_sensitive=False)
+    ] = "amnesty",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Why a person is (not) eligible: each criterion met or unmet, with the figures."""
+    import json
+
+    from clemency.explain import NotFound
+    from clemency.explain import explain as run_explain
+    from clemency.lake import Lake
+
+    if program not in {"amnesty", "work_release"}:
+        raise CommandError(f"--program: {program!r} is not amnesty or work_release")
+    current = settings()
+    try:
+        found = run_explain(Lake(current.lake), current.pseudonym_key, person_id, program, round_id)
+    except NotFound as error:
+        raise CommandError(str(error)) from None
+    if as_json:
+        out.print_json(json.dumps(found.as_json(), ensure_ascii=False, default=str))
+        return
+    title = f"{found.program} {found.scope_id}: {found.status.upper()}"
+    out.print(
+        f"[bold]{title}[/] (judged at {found.evaluation_date}, as of {found.as_of_date}, "
+        f"rules {found.rule_version})"
+    )
+    for code in found.met_criteria + found.unmet_criteria:
+        mark = "[green]met  [/]" if code in found.met_criteria else "[red]unmet[/]"
+        text = found.details.get(code, {}).get("text", "")
+        out.print(f"  {mark} {code:<26} {text}", highlight=False, soft_wrap=True)
+
+
+@command
 def demo(
     inmates: Annotated[int, typer.Option(min=10, max=200_000, help="People to simulate.")] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
