@@ -10,7 +10,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from clemency.lake import Lake
+import pyarrow as pa
+
+from clemency.contracts import topics
+from clemency.ingest import RAW_SCHEMA
+from clemency.lake import Lake, write_parquet_atomically
 from clemency.paths import TRANSFORMS_DIR
 
 
@@ -61,6 +65,20 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
     return TransformResult(as_of, command, log_dir / "dbt.log")
 
 
+def ensure_raw_topics(lake: Lake) -> None:
+    """Give every raw topic with nothing landed yet an empty file with the raw schema.
+
+    Staging views read `raw/<topic>/*/*.parquet`, and DuckDB refuses a glob that matches
+    nothing; an empty file says "no events yet" instead of failing the whole build.
+    """
+    for topic in topics():
+        folder = lake.raw / topic
+        if not any(folder.glob("*/*.parquet")):
+            empty = pa.Table.from_pylist([], RAW_SCHEMA)
+            write_parquet_atomically(empty, folder / "partition=none" / "empty.parquet")
+
+
 def transform(lake: Lake, as_of: dt.date) -> TransformResult:
     """Seed, build and test every model for `as_of`; the curated marts land under the lake."""
+    ensure_raw_topics(lake)
     return run_dbt(lake, as_of, "build")

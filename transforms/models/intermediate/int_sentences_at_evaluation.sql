@@ -121,7 +121,8 @@ combined as (
         s.arrest_date,
         s.judgment_date,
         coalesce(a.offences, s.offences) as offences,
-        coalesce(a.is_life, s.is_life) as is_life_imposed,
+        -- an amendment that sets a term without saying "life" turns a life sentence into it
+        coalesce(a.is_life, a.term_months is null and s.is_life, s.is_life) as is_life_imposed,
         coalesce(a.term_months, s.term_months) as imposed_term_months,
         r.life_to_term_months,
         r.life_reduced_date,
