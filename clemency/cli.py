@@ -211,8 +211,36 @@ def ingest(
     out.print(table)
     out.print(
         f"run {result.run_id}: consumed {result.total('consumed'):,}, "
-        f"landed {result.total('landed'):,}, quarantined {result.total('quarantined'):,}"
+        f"landed {result.total('landed'):,}, quarantined {result.total('quarantined'):,} "
+        f"(of which {result.total('gate_quarantined'):,} by the Great Expectations gate)"
     )
+    if result.gate is not None:
+        out.print(f"validation results: {result.gate.path}")
+
+
+@command
+def validate() -> None:
+    """Run the Great Expectations suites over the whole raw lake; exit 1 on a critical failure."""
+    from clemency.lake import Lake
+    from clemency.validation import ValidationGateError, validate_lake
+
+    gate = validate_lake(Lake(settings().lake))
+    table = Table("suite", "topic", "rows", "expectations", "failed", "unexpected rows")
+    for suite in gate.suites:
+        table.add_row(
+            suite.suite,
+            suite.topic or "(all)",
+            f"{suite.rows:,}",
+            str(suite.evaluated_expectations),
+            str(suite.evaluated_expectations - suite.successful_expectations),
+            f"{suite.unexpected_rows:,}",
+        )
+    out.print(table)
+    out.print(f"{gate.rows:,} rows in {gate.files:,} files; results: {gate.path}")
+    try:
+        gate.raise_for_critical()
+    except ValidationGateError as error:
+        raise CommandError(str(error)) from None
 
 
 @command

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +25,9 @@ from clemency.contracts import topics as data_topics
 from clemency.decode import Coordinates, decode
 from clemency.kafka_clients import INGEST_GROUP, dead_letter_topic, new_consumer, new_producer
 from clemency.lake import Lake, write_parquet_atomically
+
+if TYPE_CHECKING:
+    from clemency.validation import GateResult
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,7 @@ class PartitionLedger:
     consumed: int = 0
     landed: int = 0
     quarantined: int = 0
+    gate_quarantined: int = 0  # of `quarantined`: rows the Great Expectations gate moved
     duplicates_seen: int = 0
     files: int = 0
     superseded_files: int = 0
@@ -85,6 +90,7 @@ class PartitionLedger:
 class IngestResult:
     run_id: str
     partitions: list[PartitionLedger] = field(default_factory=list)
+    gate: GateResult | None = None
 
     def total(self, name: str) -> int:
         return sum(getattr(p, name) for p in self.partitions)
@@ -117,6 +123,7 @@ class IngestRun:
         idle_polls: int = 3,
         poll_timeout_ms: int = 500,
         group_id: str = INGEST_GROUP,
+        gate: bool = True,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.lake = lake
@@ -127,6 +134,7 @@ class IngestRun:
         self.idle_polls = idle_polls
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id
+        self.gate = gate
         self.run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         self._landed_raw_files: list[Path] = []
 
@@ -141,12 +149,16 @@ class IngestRun:
             self._consume(consumer, dead_letters, ledgers, chunks)
             for tp, chunk in chunks.items():
                 self._land(consumer, dead_letters, tp, chunk, ledgers[tp])
+            if self.gate:
+                result.gate = self._apply_gate(dead_letters, ledgers)
             self._count_duplicates(ledgers)
             elapsed = time.monotonic() - started
             for ledger in ledgers.values():
                 ledger.duration_s = round(elapsed, 3)
             result.partitions = sorted(ledgers.values(), key=lambda p: (p.topic, p.partition))
             self._write_ledger(result)
+            if result.gate is not None:
+                result.gate.raise_for_critical()  # after the ledger: the run is on record
             return result
         finally:
             dead_letters.close(timeout=10)
@@ -252,27 +264,30 @@ class IngestRun:
             table = pa.Table.from_pylist(chunk.quarantine, QUARANTINE_SCHEMA)
             write_parquet_atomically(table, path)
             ledger.files += 1
-            for row in chunk.quarantine:
-                dead_letters.send(
-                    dead_letter_topic(tp.topic),
-                    key=row["kafka_key"],
-                    value=row["value"],
-                    headers=[
-                        ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
-                        ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
-                        (
-                            "clemency.source",
-                            f"{tp.topic}/{tp.partition}/{row['kafka_offset']}".encode(),
-                        ),
-                    ],
-                )
-            dead_letters.flush()
+            _send_dead_letters(dead_letters, chunk.quarantine)
         next_offset = chunk.last_offset + 1
         consumer.commit({tp: OffsetAndMetadata(next_offset, self.run_id, -1)})
         ledger.offset_to = next_offset
         chunk.first_offset = chunk.last_offset = None
         chunk.raw.clear()
         chunk.quarantine.clear()
+
+    def _apply_gate(self, dead_letters, ledgers) -> GateResult | None:
+        """Great Expectations over this run's landed files; failing rows go to quarantine."""
+        if not self._landed_raw_files:
+            return None
+        from clemency.gate import quarantine_row_failures
+        from clemency.validation import validate_lake
+
+        gate = validate_lake(self.lake, files=self._landed_raw_files, run_id=self.run_id)
+        moved = quarantine_row_failures(self.lake, gate, self._landed_raw_files, QUARANTINE_SCHEMA)
+        for (topic, partition), rows in moved.items():
+            ledger = ledgers[TopicPartition(topic, partition)]
+            ledger.landed -= len(rows)
+            ledger.quarantined += len(rows)
+            ledger.gate_quarantined += len(rows)
+            _send_dead_letters(dead_letters, rows)
+        return gate
 
     def _count_duplicates(self, ledgers: dict[TopicPartition, PartitionLedger]) -> None:
         """Count deliveries of an event_id already delivered earlier in this run.
@@ -304,6 +319,23 @@ class IngestRun:
         rows = [asdict(p) for p in result.partitions]
         path = self.lake.ingest_ledger / f"{result.run_id}.parquet"
         write_parquet_atomically(pa.Table.from_pylist(rows), path)
+
+
+def _send_dead_letters(dead_letters, rows: list[dict]) -> None:
+    """Each quarantined record also goes to `<topic>.dlq`, its reasons in the headers."""
+    for row in rows:
+        source = f"{row['kafka_topic']}/{row['kafka_partition']}/{row['kafka_offset']}"
+        dead_letters.send(
+            dead_letter_topic(row["kafka_topic"]),
+            key=row["kafka_key"],
+            value=row["value"],
+            headers=[
+                ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
+                ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
+                ("clemency.source", source.encode()),
+            ],
+        )
+    dead_letters.flush()
 
 
 def ingest(bootstrap_servers: str, lake: Lake, **options) -> IngestResult:

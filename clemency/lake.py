@@ -1,8 +1,10 @@
 """Where everything lives under `$CLEMENCY_LAKE`, and how files get there durably.
 
     raw/<topic>/partition=<p>/<topic>+<p>+<first offset, 19 digits>.parquet
-    quarantine/<topic>/partition=<p>/<same name>.parquet
+    quarantine/<topic>/partition=<p>/<same name>.parquet        undecodable or invalid records
+    quarantine/<topic>/partition=<p>/<same name, +gate>.parquet  rows the GX gate rejected
     ledger/ingest/<run id>.parquet
+    validation/<run id>.json          Great Expectations results per run
     curated/<mart>.parquet
     reports/
 
@@ -19,7 +21,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-_OFFSET_FILE = re.compile(r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<offset>\d{19})\.parquet$")
+# "+gate" marks the quarantine file of rows the Great Expectations gate moved out of raw.
+_OFFSET_FILE = re.compile(
+    r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<offset>\d{19})(\+gate)?\.parquet$"
+)
 
 
 class Lake:

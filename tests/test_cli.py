@@ -15,7 +15,16 @@ runner = CliRunner()
 
 
 def test_every_command_has_help():
-    for name in ["broker", "simulate", "publish", "ingest", "transform", "demo"]:
+    for name in [
+        "broker",
+        "simulate",
+        "publish",
+        "ingest",
+        "validate",
+        "transform",
+        "explain",
+        "demo",
+    ]:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output

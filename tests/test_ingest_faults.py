@@ -260,3 +260,24 @@ def test_broker_restarted_mid_run(tmp_path, lake):
     finally:
         proxy.stop()
         broker.stop()
+
+
+def test_gate_moves_implausible_rows_to_quarantine_with_the_expectation(fresh_broker, lake):
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    implausible = graded(person_id=PEOPLE[1])
+    implausible["recorded_at"] = "2020-01-01T00:00:00+07:00"  # recorded before it happened
+    assert publish_events(bootstrap, [*good_events(10), implausible]).sent == 11
+
+    result = ingest(bootstrap, lake)
+    assert result.gate is not None and result.gate.path.exists()
+    assert (result.total("landed"), result.total("quarantined")) == (10, 1)
+    assert result.total("gate_quarantined") == 1
+    assert_reconciled(result)
+    assert_exactly_once(lake, 10)
+    (moved,) = [
+        r for f in lake.quarantine.rglob("*+gate.parquet") for r in pq.read_table(f).to_pylist()
+    ]
+    assert moved["kafka_offset"] == 10
+    assert any(code.startswith("expectation:") for code in moved["reason_codes"])
+    assert b'"recorded_at":"2019-12-31T17:00:00+00:00"' in moved["value"]

@@ -1,0 +1,375 @@
+"""The validation gate: Great Expectations suites over landed raw files, results kept per run.
+
+Every raw row goes through the envelope suite, and through its topic's family suite. A
+failed `critical` expectation means the batch cannot be trusted: `raise_for_critical` stops
+downstream. A failed `warning` expectation names rows: `row_failures` gives their Kafka
+coordinates, and the ingest quarantines them with reason code `expectation:<name>`.
+
+    lake/validation/<run id>.json   one file per run, read back by `summarise_results`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import expectations
+from clemency.lake import Lake
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core import ExpectationValidationResult
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+COORDINATES = list(expectations.COORDINATES)
+CRITICAL = expectations.CRITICAL
+ROWS_KEPT_PER_FAILURE = 1_000  # in the JSON file; a systematic failure must not bloat it
+
+
+class ValidationGateError(RuntimeError):
+    """A critical expectation failed: the landed batch must not flow downstream."""
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """A raw row by its Kafka coordinates (None where the row itself lacks one)."""
+
+    topic: str | None
+    partition: int | None
+    offset: int | None
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """One row that failed one non-critical row-level expectation."""
+
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    suite: str
+    expectation: str
+
+    @property
+    def reason_code(self) -> str:
+        return f"expectation:{self.expectation}"
+
+
+@dataclass(frozen=True)
+class ExpectationFailure:
+    name: str  # expectation type and its column(s), e.g. expect_column_values_to_be_in_set(grade)
+    severity: str
+    row_level: bool
+    unexpected_count: int | None  # None for table-level expectations
+    rows: tuple[RowRef, ...] = ()
+    error: str | None = None  # set when GX could not evaluate it (e.g. a missing column)
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    topic: str | None
+    success: bool
+    rows: int
+    evaluated_expectations: int
+    successful_expectations: int
+    failures: list[ExpectationFailure] = field(default_factory=list)
+
+    @property
+    def unexpected_rows(self) -> int:
+        """Distinct rows failing at least one row-level expectation."""
+        return len({row for failure in self.failures for row in failure.rows})
+
+    def to_dict(self, rows_kept: int | None = None) -> dict[str, Any]:
+        data = asdict(self)
+        data["unexpected_rows"] = self.unexpected_rows
+        for failure in data["failures"]:
+            failure["rows"] = failure["rows"][:rows_kept]
+        return data
+
+
+@dataclass
+class GateResult:
+    """One validation run over landed raw files: every suite's result, kept as one JSON file."""
+
+    run_id: str
+    validated_at: str
+    files: int
+    rows: int
+    suites: list[SuiteResult] = field(default_factory=list)
+    path: Path | None = None  # where the JSON result was written
+
+    @property
+    def success(self) -> bool:
+        """True when every expectation passed, warnings included."""
+        return all(suite.success for suite in self.suites)
+
+    def critical_failures(self) -> list[tuple[SuiteResult, ExpectationFailure]]:
+        return [
+            (suite, failure)
+            for suite in self.suites
+            for failure in suite.failures
+            if failure.severity == CRITICAL
+        ]
+
+    def raise_for_critical(self) -> None:
+        """Raise ValidationGateError naming every failed critical expectation, if any."""
+        found = self.critical_failures()
+        if not found:
+            return
+        parts = []
+        for suite, failure in found:
+            where = f"{suite.suite} suite" + (f" on {suite.topic}" if suite.topic else "")
+            if failure.error:
+                what = f"could not be evaluated ({failure.error})"
+            elif failure.unexpected_count is None:
+                what = "failed for the batch as a whole"
+            else:
+                what = f"failed on {failure.unexpected_count} of {suite.rows} rows"
+            parts.append(f"{failure.name} ({where}) {what}")
+        kept = f" Details: {self.path}." if self.path else ""
+        raise ValidationGateError(
+            f"Validation run {self.run_id} stopped the pipeline: {len(found)} critical "
+            f"expectation(s) failed over {self.rows} raw rows: {'; '.join(parts)}. "
+            f"The landed batch is not trustworthy, so nothing downstream may read it until "
+            f"the raw lake is repaired and validated again.{kept}"
+        )
+
+    def row_failures(self) -> list[RowFailure]:
+        """Rows failing non-critical row-level expectations, one entry per row and expectation."""
+        found = {
+            RowFailure(row.topic, row.partition, row.offset, suite.suite, failure.name)
+            for suite in self.suites
+            for failure in suite.failures
+            if failure.severity != CRITICAL
+            for row in failure.rows
+        }
+        return sorted(found, key=_failure_order)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "validated_at": self.validated_at,
+            "files": self.files,
+            "rows": self.rows,
+            "success": self.success,
+            "suites": [suite.to_dict(ROWS_KEPT_PER_FAILURE) for suite in self.suites],
+        }
+
+
+def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
+    return (
+        failure.topic or "",
+        -1 if failure.partition is None else failure.partition,
+        -1 if failure.offset is None else failure.offset,
+        failure.expectation,
+    )
+
+
+# ---------------------------------------------------------------- running suites
+
+
+# GX can return the coordinates itself (`unexpected_index_column_names`), but it builds them
+# cell by cell: ~1 ms a failing row. Plain index positions, mapped back here, cost nothing.
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+
+
+def _run_suite(dataset: str, frame: pd.DataFrame):
+    # GX decides about analytics when it is imported, so the switch goes first.
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # A fresh ephemeral context costs milliseconds, keeps nothing on disk, and does not
+    # accumulate past results in memory the way a long-lived one would.
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("raw_lake")
+        .add_dataframe_asset(dataset)
+        .add_batch_definition_whole_dataframe("frame")
+    )
+    suite = context.suites.add(expectations.suites()[dataset]())
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=dataset, data=batch, suite=suite)
+    )
+    return definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+
+
+def _row_refs(coordinates: pd.DataFrame, index: list[Any]) -> tuple[RowRef, ...]:
+    """The distinct Kafka coordinates of the rows GX reported by position."""
+    import pandas as pd
+
+    def plain(value: Any, cast: Callable[[Any], Any]) -> Any:
+        return None if pd.isna(value) else cast(value)
+
+    rows = coordinates.loc[index].itertuples(index=False, name=None)
+    refs = (RowRef(plain(t, str), plain(p, int), plain(o, int)) for t, p, o in rows)
+    return tuple(dict.fromkeys(refs))
+
+
+def expectation_name(config: ExpectationConfiguration) -> str:
+    """The expectation type and its column(s): what reports and reason codes call it."""
+    kwargs = config.kwargs
+    columns = kwargs.get("column") or kwargs.get("column_list")
+    if columns is None and "column_A" in kwargs:
+        columns = [kwargs["column_A"], kwargs["column_B"]]
+    if columns is None:
+        return config.type
+    return f"{config.type}({columns if isinstance(columns, str) else ','.join(columns)})"
+
+
+def _error(info: dict[str, Any]) -> str | None:
+    """GX's exception info: flat for the expectation, or nested per metric it computed."""
+    found = [info] if "raised_exception" in info else list(info.values())
+    messages = [str(i.get("exception_message")) for i in found if i.get("raised_exception")]
+    if not messages:
+        return None
+    return "; ".join(dict.fromkeys(m.splitlines()[0] for m in messages if m.strip())) or "raised"
+
+
+def _failure(result: ExpectationValidationResult, coordinates: pd.DataFrame) -> ExpectationFailure:
+    details = result.result or {}
+    error = _error(result.exception_info or {})
+    index = details.get("unexpected_index_list")
+    rows = _row_refs(coordinates, index) if index else ()
+    count = details.get("unexpected_count")
+    severity = result.expectation_config.severity
+    return ExpectationFailure(
+        name=expectation_name(result.expectation_config),
+        severity=str(getattr(severity, "value", severity)),
+        row_level=index is not None,
+        unexpected_count=None if count is None else int(count),
+        rows=rows,
+        error=error,
+    )
+
+
+def validate_frame(dataset: str, frame: pd.DataFrame) -> SuiteResult:
+    """Run one dataset's suite over raw-lake rows (columns of `clemency.ingest.RAW_SCHEMA`).
+
+    Each suite runs over `expectations.prepare(dataset, frame)`: for a family, the payload
+    fields of those rows as columns; for the envelope, the rows as landed.
+    """
+    prepared = expectations.prepare(dataset, frame.reset_index(drop=True))
+    outcome = _run_suite(dataset, prepared)
+    coordinates = prepared.reindex(columns=COORDINATES)
+    topic = expectations.topic_of(dataset)
+    if topic is None and "kafka_topic" in frame and frame["kafka_topic"].nunique() == 1:
+        topic = str(frame["kafka_topic"].iloc[0])
+    statistics = outcome.statistics
+    return SuiteResult(
+        suite=dataset,
+        topic=topic,
+        success=bool(outcome.success),
+        rows=len(prepared),
+        evaluated_expectations=int(statistics["evaluated_expectations"]),
+        successful_expectations=int(statistics["successful_expectations"]),
+        failures=[_failure(r, coordinates) for r in outcome.results if not r.success],
+    )
+
+
+# ---------------------------------------------------------------- the lake gate
+
+
+def _raw_files(lake: Lake, files: list[Path] | None) -> dict[str, list[Path]]:
+    """Files by topic (the folder they were landed in: raw/<topic>/partition=<p>/)."""
+    paths = sorted(lake.raw.glob("*/partition=*/*.parquet")) if files is None else files
+    by_topic: dict[str, list[Path]] = {}
+    for path in map(Path, paths):
+        by_topic.setdefault(path.parent.parent.name, []).append(path)
+    return by_topic
+
+
+def _read(paths: list[Path]) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(path) for path in paths]
+    return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+
+def _new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+
+
+def validate_lake(
+    lake: Lake, files: list[Path] | None = None, run_id: str | None = None
+) -> GateResult:
+    """Validate the landed raw files (all of them, or just `files`) and keep the result.
+
+    Returns the result; raising is the caller's choice (`raise_for_critical`).
+    """
+    gate = GateResult(
+        run_id=run_id or _new_run_id(),
+        validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        files=0,
+        rows=0,
+    )
+    for topic, paths in sorted(_raw_files(lake, files).items()):
+        frame = _read(paths)
+        gate.files += len(paths)
+        gate.rows += len(frame)
+        if frame.empty:
+            continue
+        gate.suites.append(validate_frame(expectations.ENVELOPE, frame))
+        family = expectations.family_of(topic)
+        if family is not None:
+            gate.suites.append(validate_frame(family, frame))
+    gate.path = _write_result(lake, gate)
+    return gate
+
+
+def _results_dir(lake: Lake) -> Path:
+    return lake.root / "validation"
+
+
+def _write_result(lake: Lake, gate: GateResult) -> Path:
+    path = _results_dir(lake) / f"{gate.run_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as sink:
+            json.dump(gate.to_dict(), sink, ensure_ascii=False, indent=1)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def summarise_results(lake: Lake) -> list[dict[str, Any]]:
+    """One row per run and suite, oldest run first: the data-quality annex of a report."""
+    rows = []
+    for path in sorted(_results_dir(lake).glob("*.json")):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        for suite in run["suites"]:
+            rows.append(
+                {
+                    "run_id": run["run_id"],
+                    "validated_at": run["validated_at"],
+                    "suite": suite["suite"],
+                    "topic": suite["topic"],
+                    "rows_evaluated": suite["rows"],
+                    "expectations_evaluated": suite["evaluated_expectations"],
+                    "failed_expectations": [
+                        {
+                            "name": f["name"],
+                            "severity": f["severity"],
+                            "unexpected_count": f["unexpected_count"],
+                        }
+                        for f in suite["failures"]
+                    ],
+                    "unexpected_rows": suite["unexpected_rows"],
+                }
+            )
+    return sorted(rows, key=lambda row: (row["validated_at"], row["run_id"]))
