@@ -1,6 +1,8 @@
 -- Behaviour grades known at each evaluation date: the latest grade and the run of
 -- consecutive qualifying quarters (kha or tot, no quarter missing) ending at the latest
--- graded quarter. Grades are quarterly, so qualifying months = 3 x qualifying quarters.
+-- graded quarter. The run must reach the last completed quarter before the evaluation
+-- date; that one quarter may still be ungraded (grading takes a few days), any more is a
+-- gap and the run is 0. Grades are quarterly: qualifying months = 3 x qualifying quarters.
 with
 
 points as (
@@ -41,7 +43,8 @@ ranked as (
         row_number() over (
             partition by person_id, evaluation_date order by quarter_index desc
         ) as recency,
-        max(quarter_index) over (partition by person_id, evaluation_date) as latest_index
+        max(quarter_index) over (partition by person_id, evaluation_date) as latest_index,
+        year(evaluation_date) * 4 + quarter(evaluation_date) - 1 as last_completed_index
     from graded_at_point
 
 ),
@@ -55,14 +58,17 @@ summary as (
         arg_max(grade, quarter_index) as latest_grade,
         arg_max(period, quarter_index) as latest_period,
         -- the run stops at the first non-qualifying grade or the first missing quarter
-        coalesce(
-            min(recency) filter (
-                where not is_qualifying or latest_index - quarter_index <> recency - 1
-            ) - 1,
-            count(*)
-        ) as consecutive_good_quarters
+        case
+            when last_completed_index - max(quarter_index) > 1 then 0
+            else coalesce(
+                min(recency) filter (
+                    where not is_qualifying or latest_index - quarter_index <> recency - 1
+                ) - 1,
+                count(*)
+            )
+        end as consecutive_good_quarters
     from ranked
-    group by all
+    group by person_id, evaluation_date, last_completed_index
 
 )
 

@@ -28,7 +28,10 @@ review_state as (
         points.evaluation_date,
         reviews.case_id,
         reviews.review_kind,
-        arg_max(reviews.review_event, reviews.review_date) as last_event
+        -- same-day open and close: the later event wins
+        arg_max(
+            reviews.review_event, (reviews.review_date, reviews.occurred_at, reviews.event_id)
+        ) as last_event
     from reviews
     inner join points on reviews.review_date <= points.evaluation_date
     group by all
@@ -41,7 +44,10 @@ prosecution_state as (
         prosecutions.person_id,
         points.evaluation_date,
         prosecutions.case_id,
-        arg_max(prosecutions.prosecution_event, prosecutions.prosecution_date) as last_event
+        arg_max(
+            prosecutions.prosecution_event,
+            (prosecutions.prosecution_date, prosecutions.occurred_at, prosecutions.event_id)
+        ) as last_event
     from prosecutions
     inner join points on prosecutions.prosecution_date <= points.evaluation_date
     group by all

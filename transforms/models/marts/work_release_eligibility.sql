@@ -47,7 +47,9 @@ decided as (
     select
         *,
         case
-            when not ({{ bars | join(' and ') }}) then 'excluded'
+            -- a bar that cannot be judged (null) counts as unmet, as in unmet_criteria
+            {%- set judged = [] %}{% for bar in bars %}{% do judged.append('coalesce(' ~ bar ~ ', false)') %}{% endfor %}
+            when not ({{ judged | join(' and ') }}) then 'excluded'
             when len(unmet_criteria) = 0 then 'eligible'
             when unmet_criteria = ['time_served'] and time_served_within_window
                 then 'almost_eligible'
