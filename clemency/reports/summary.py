@@ -89,6 +89,29 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         else "<p>Không có (none).</p>"
     )
     stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    statuses = ["eligible", "almost_eligible", "ineligible", "excluded"]
+    by_round: dict[str, Counter] = {}
+    for row in pq.read_table(lake.curated / "round_funnel.parquet").to_pylist():
+        if row["reason"] == "all":
+            by_round.setdefault(row["round_id"], Counter())[row["status"]] += row["people"]
+    amnesty_table = _table(
+        ["Round", "Considered", *statuses],
+        [
+            [round_id, sum(counts.values()), *(counts[s] for s in statuses)]
+            for round_id, counts in sorted(by_round.items())
+        ],
+        set(range(1, 6)),
+    )
+    work_release = Counter(
+        pq.read_table(lake.curated / "work_release_eligibility.parquet", columns=["status"])
+        .column(0)
+        .to_pylist()
+    )
+    work_release_table = _table(
+        ["Considered", *statuses],
+        [[sum(work_release.values()), *(work_release[s] for s in statuses)]],
+        set(range(5)),
+    )
     html = f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Tóm tắt lần chạy {escape(as_of.isoformat())}</title><style>{STYLE}</style></head>
@@ -97,6 +120,10 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
 <p class="meta">Pipeline run summary · as of {escape(as_of.isoformat())} ·
 generated {escape(stamp)} · counts only, no personal data</p>
 <div class="cards">{cards}</div>
+<h2>Xét đặc xá theo đợt (amnesty decisions by round)</h2>
+{amnesty_table}
+<h2>Lao động, học tập ngoài trại giam (work and training release, as of the run)</h2>
+{work_release_table}
 <h2>Tiếp nhận theo chủ đề (ingest by topic)</h2>
 {ingest_table}
 <h2>Lý do cách ly (quarantine reasons)</h2>
