@@ -88,7 +88,16 @@ def ingest_benchmark(inmates: int, seed: int, workdir: Path) -> list[dict]:
     return rows
 
 
-def write_report(rows: list[dict], inmates: int) -> None:
+def transform_benchmark(workdir: Path) -> list[dict]:
+    """Full dbt rebuilds over the landed history: at the as-of date, and the day after."""
+    lake = str(workdir / "lake-full history")
+    return [
+        {"label": label, **run_phase("transform", lake=lake, as_of=as_of)}
+        for label, as_of in [("full rebuild", "2025-11-30"), ("next day", "2025-12-01")]
+    ]
+
+
+def write_report(rows: list[dict], builds: list[dict], inmates: int) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -98,16 +107,31 @@ def write_report(rows: list[dict], inmates: int) -> None:
         "",
         "## Ingest vs a raw consume loop (same topics, same run)",
         "",
-        "| topics hold | records | raw loop rec/s | ingest rec/s | ratio (goal ≥ 0.7) "
-        "| raw loop peak MiB | ingest peak MiB (goal < 1024, flat) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| topics hold | records | raw loop rec/s | ingest rec/s (with GX gate) | ratio "
+        "(goal ≥ 0.7) | ingest rec/s without the gate's time | ratio | raw loop peak MiB "
+        "| ingest peak MiB (goal < 1024, flat) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         raw, ours = row["raw"], row["ingest"]
+        without_gate = ours["records"] / max(ours["seconds"] - ours["gate_seconds"], 1e-9)
         lines.append(
             f"| {row['label']} | {ours['records']:,} | {raw['rate']:,.0f} | {ours['rate']:,.0f} "
-            f"| {ours['rate'] / raw['rate']:.2f} | {raw['peak_rss_mib']:,.0f} "
+            f"| {ours['rate'] / raw['rate']:.2f} | {without_gate:,.0f} "
+            f"| {without_gate / raw['rate']:.2f} | {raw['peak_rss_mib']:,.0f} "
             f"| {ours['peak_rss_mib']:,.0f} |"
+        )
+    lines += [
+        "",
+        "## dbt build of every model and test (goal: full rebuild < 60 s, < 4 GiB)",
+        "",
+        "| build | decisions (person × round) | people in custody | seconds | dbt peak MiB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for build in builds:
+        lines.append(
+            f"| {build['label']} | {build['records']:,} | {build['in_custody']:,} "
+            f"| {build['seconds']:.1f} | {build['dbt_peak_rss_mib']:,.0f} |"
         )
     lines += ["", "Publishing (simulate + validate + send, acks=all):", ""]
     for row in rows:
@@ -123,12 +147,14 @@ def write_report(rows: list[dict], inmates: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inmates", type=int, default=200_000)
+    # ~15 events a person: 340,000 people passing through the system give > 5 million
+    parser.add_argument("--inmates", type=int, default=340_000)
     parser.add_argument("--seed", type=int, default=7)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clemency-bench-") as folder:
         rows = ingest_benchmark(options.inmates, options.seed, Path(folder))
-    write_report(rows, options.inmates)
+        builds = transform_benchmark(Path(folder))
+    write_report(rows, builds, options.inmates)
 
 
 if __name__ == "__main__":

@@ -71,10 +71,47 @@ def ingest(bootstrap: str, lake: str, group: str) -> dict:
         "landed": result.total("landed"),
         "quarantined": result.total("quarantined"),
         "seconds": seconds,
+        "gate_seconds": result.gate_seconds,
     }
 
 
-PHASES = {"publish": publish, "raw_consume": raw_consume, "ingest": ingest}
+def transform(lake: str, as_of: str) -> dict:
+    """A full dbt build of every model and test over the lake, for one as-of date."""
+    import resource
+
+    import duckdb
+
+    from clemency.lake import Lake
+    from clemency.transform import transform as run_transform
+
+    started = time.perf_counter()
+    run_transform(Lake(Path(lake)), dt.date.fromisoformat(as_of))
+    seconds = time.perf_counter() - started
+    curated = Path(lake) / "curated"
+    with duckdb.connect() as connection:
+        decisions = connection.execute(
+            "select count(*) from read_parquet(?)", [str(curated / "amnesty_eligibility.parquet")]
+        ).fetchone()[0]
+        in_custody = connection.execute(
+            "select count(*) filter (where is_in_custody) from read_parquet(?)",
+            [str(curated / "person_status.parquet")],
+        ).fetchone()[0]
+    # dbt runs in a child of this process: its peak is in the children's usage
+    child_peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "records": decisions,
+        "seconds": seconds,
+        "in_custody": in_custody,
+        "dbt_peak_rss_mib": child_peak_kib / 1024,
+    }
+
+
+PHASES = {
+    "publish": publish,
+    "raw_consume": raw_consume,
+    "ingest": ingest,
+    "transform": transform,
+}
 
 if __name__ == "__main__":
     name, arguments = sys.argv[1], json.loads(sys.argv[2])

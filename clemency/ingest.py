@@ -91,6 +91,7 @@ class IngestResult:
     run_id: str
     partitions: list[PartitionLedger] = field(default_factory=list)
     gate: GateResult | None = None
+    gate_seconds: float = 0.0
 
     def total(self, name: str) -> int:
         return sum(getattr(p, name) for p in self.partitions)
@@ -150,7 +151,9 @@ class IngestRun:
             for tp, chunk in chunks.items():
                 self._land(consumer, dead_letters, tp, chunk, ledgers[tp])
             if self.gate:
+                gate_started = time.monotonic()
                 result.gate = self._apply_gate(dead_letters, ledgers)
+                result.gate_seconds = time.monotonic() - gate_started
             self._count_duplicates(ledgers)
             elapsed = time.monotonic() - started
             for ledger in ledgers.values():

@@ -1,0 +1,197 @@
+"""What the DAGs need from the core package at run time: settings, alerts, retry rules.
+
+`resolve_runtime()` is the one place a DAG task learns where the broker and the lake are:
+
+1. the Airflow connection `clemency_kafka` (host:port; its extra may add servers under
+   `bootstrap.servers` or `bootstrap_servers`), when Airflow defines it;
+2. the Airflow variable `clemency_lake`, when Airflow defines it;
+3. otherwise the `CLEMENCY_*` settings (`clemency.settings.load_settings()`).
+
+Whatever the source, the values are validated by `load_settings`, so a bad connection fails
+the same way a bad `CLEMENCY_BOOTSTRAP_SERVERS` does. This module imports nothing heavy and
+never imports Airflow itself: DAG files import it while being parsed, and outside a process
+that runs Airflow it is plain settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from clemency.settings import PREFIX, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+KAFKA_CONNECTION_ID = "clemency_kafka"
+LAKE_VARIABLE = "clemency_lake"
+ALERT_WEBHOOK_VARIABLE = PREFIX + "ALERT_WEBHOOK"
+
+# Failures worth another try: the broker or the disk, not the data or the code. Kafka and
+# broker errors are matched by name so that nothing here imports kafka-python.
+_TRANSIENT_BY_NAME = frozenset({"kafka.errors.KafkaError", "clemency.broker.BrokerError"})
+
+
+def resolve_runtime(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings for one task run: Airflow connection/variable first, `CLEMENCY_*` after.
+
+    Airflow is consulted only in a process that already runs it (a task, `dag.test()`, the
+    dag-processor); anywhere else this is `load_settings()` and Airflow is never imported,
+    so the CLI does not create an Airflow home as a side effect.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if "airflow.sdk" in sys.modules:
+        servers = _airflow_bootstrap_servers()
+        if servers:
+            env[PREFIX + "BOOTSTRAP_SERVERS"] = servers
+        lake = _airflow_variable(LAKE_VARIABLE)
+        if lake:
+            env[PREFIX + "LAKE"] = lake
+    return load_settings(env)
+
+
+def bootstrap_servers_from_connection(host: str | None, port: int | None, extra: Any) -> str:
+    """`host:port` plus any servers listed in the extra, in order, without repeats."""
+    servers: list[str] = []
+    if host:
+        servers.append(f"{host}:{port}" if port else host)
+    if isinstance(extra, Mapping):
+        for key in ("bootstrap.servers", "bootstrap_servers"):
+            listed = extra.get(key) or ""
+            if isinstance(listed, str):
+                listed = listed.split(",")
+            servers.extend(str(server).strip() for server in listed)
+    unique = list(dict.fromkeys(s for s in servers if s))
+    return ",".join(unique)
+
+
+def _airflow_bootstrap_servers() -> str | None:
+    try:
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return None
+    try:
+        connection = Connection.get(KAFKA_CONNECTION_ID)
+    except AirflowNotFoundException:
+        return None  # not defined: the settings decide (any other error is raised)
+    servers = bootstrap_servers_from_connection(
+        connection.host, connection.port, connection.extra_dejson
+    )
+    if servers:
+        log.info("bootstrap servers from Airflow connection %s", KAFKA_CONNECTION_ID)
+    return servers or None
+
+
+def _airflow_variable(key: str) -> str | None:
+    try:
+        from airflow.sdk import Variable
+    except ImportError:
+        return None
+    value = Variable.get(key, default=None)  # None when not defined
+    text = str(value).strip() if value is not None else ""
+    if text:
+        log.info("%s from Airflow variable", key)
+    return text or None
+
+
+def as_of_date(data_interval_start: Any, override: str | None = None) -> dt.date:
+    """The as-of date of a daily run: the `override` (YYYY-MM-DD) when given, else the date of
+    the data interval's start (UTC). The run for [D, D+1) computes as-of D; never today."""
+    if override:
+        try:
+            return dt.date.fromisoformat(str(override).strip())
+        except ValueError:
+            raise ValueError(f"as_of: {override!r} is not a date (YYYY-MM-DD)") from None
+    if data_interval_start is None:
+        raise ValueError(
+            "this run has no data interval and no as_of param: trigger it with a logical date "
+            'or with conf {"as_of": "YYYY-MM-DD"}'
+        )
+    start = data_interval_start
+    if getattr(start, "tzinfo", None) is not None:
+        start = start.astimezone(dt.UTC)
+    return start.date() if isinstance(start, dt.datetime) else start
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for broker and I/O failures (worth a retry), False for data or code errors."""
+    if isinstance(error, OSError):  # includes ConnectionError and TimeoutError
+        return True
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in type(error).__mro__}
+    return bool(names & _TRANSIENT_BY_NAME)
+
+
+def transient_retry_policy():
+    """An Airflow retry policy: broker/IO errors use the task's retries (with its exponential
+    backoff); any other error fails at once, since retrying bad data or a bug cannot help.
+
+    Built on call, so that importing this module does not import Airflow.
+    """
+    from airflow.sdk import RetryDecision, RetryPolicy
+
+    class TransientErrorsOnly(RetryPolicy):
+        def evaluate(self, exception, try_number, max_tries, context=None):
+            if is_transient(exception):
+                return RetryDecision.default()
+            return RetryDecision.fail(
+                reason=f"{type(exception).__name__} is not a broker or I/O error; not retried"
+            )
+
+    return TransientErrorsOnly()
+
+
+def _first_line(error: object) -> str:
+    if error is None:
+        return "no exception recorded"
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else ""
+    name = type(error).__name__ if isinstance(error, BaseException) else ""
+    return f"{name}: {line}" if name and line else (name or line or repr(error))
+
+
+def _when(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else "none"
+
+
+def failure_summary(context: Mapping[str, Any]) -> str:
+    """One paragraph naming the DAG, task, try, logical date, data interval and the error."""
+    ti = context.get("ti") or context.get("task_instance")
+    dag_run = context.get("dag_run")
+    dag = context.get("dag")
+    dag_id = getattr(dag, "dag_id", None) or getattr(dag_run, "dag_id", None) or "?"
+    task_id = getattr(ti, "task_id", None) or getattr(context.get("task"), "task_id", None) or "?"
+    map_index = getattr(ti, "map_index", -1)
+    if isinstance(map_index, int) and map_index >= 0:
+        task_id = f"{task_id}[{map_index}]"
+    try_number = getattr(ti, "try_number", None)
+    run_id = context.get("run_id") or getattr(dag_run, "run_id", None) or "?"
+    return (
+        f"Clemency task failed: dag {dag_id}, task {task_id}"
+        + (f" (try {try_number})" if try_number else "")
+        + f", run {run_id}, logical date {_when(context.get('logical_date'))}, "
+        f"data interval {_when(context.get('data_interval_start'))} to "
+        f"{_when(context.get('data_interval_end'))}: {_first_line(context.get('exception'))}"
+    )
+
+
+def on_failure(context: Mapping[str, Any]) -> None:
+    """Task failure callback: log the summary; note the webhook when one is configured."""
+    summary = failure_summary(context)
+    log.error("%s", summary)
+    webhook = os.environ.get(ALERT_WEBHOOK_VARIABLE, "").strip()
+    if webhook:
+        # Posting is not wired yet; the host is logged, never the URL (it may carry a token).
+        parts = urlsplit(webhook)
+        log.warning(
+            "alert webhook configured (%s://%s): would post this summary there",
+            parts.scheme or "?",
+            parts.hostname or "?",
+        )
