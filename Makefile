@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
-.PHONY: install demo test lint fmt bench clean
+.PHONY: install demo test lint fmt bench airflow clean
 
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -33,5 +33,8 @@ test: lint
 bench: install
 	$(BIN)/python -m benchmarks
 
+airflow: install
+	scripts/airflow-local
+
 clean:
-	rm -rf lake test-artifacts transforms/target
+	rm -rf lake test-artifacts transforms/target .airflow

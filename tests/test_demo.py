@@ -7,16 +7,33 @@ import re
 import shutil
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import ARTIFACTS
 
 from clemency.demo import run_demo
+from clemency.explain import explain
 from clemency.lake import Lake
+from clemency.pseudonym import person_key
 from clemency.settings import load_settings
+from producers.simulator import SimulationConfig, simulate
+
+AS_OF = dt.date(2025, 11, 30)
+INMATES, SEED = 300, 11
 
 
-def test_demo_slice_end_to_end(tmp_path):
-    settings = load_settings({"CLEMENCY_LAKE": str(tmp_path / "lake")})
-    outputs = run_demo(settings, inmates=300, seed=11, as_of=dt.date(2025, 11, 30))
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> list[tuple[dict, Lake]]:
+    """The whole demo slice twice, each on its own fresh broker and lake."""
+    runs = []
+    for attempt in ("first", "second"):
+        settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp(attempt))})
+        outputs = run_demo(settings, inmates=INMATES, seed=SEED, as_of=AS_OF)
+        runs.append((outputs, Lake(settings.lake)))
+    return runs
+
+
+def test_demo_slice_end_to_end(two_runs):
+    outputs, lake = two_runs[0]
 
     published = int(outputs["events published"].replace(",", ""))
     landed = int(outputs["events landed"].replace(",", ""))
@@ -24,7 +41,6 @@ def test_demo_slice_end_to_end(tmp_path):
     assert landed == published  # the simulator's events are all valid, each landed once
     assert outputs["quarantined"] == "0"
 
-    lake = Lake(settings.lake)
     ledger = [r for f in lake.ingest_ledger.glob("*.parquet") for r in pq.read_table(f).to_pylist()]
     assert sum(r["consumed"] for r in ledger) == published
     assert all(r["consumed"] == r["landed"] + r["quarantined"] for r in ledger)
@@ -32,7 +48,7 @@ def test_demo_slice_end_to_end(tmp_path):
     population = pq.read_table(lake.curated / "facility_population.parquet").to_pylist()
     assert {row["agency"] for row in population} == {"MoPS", "MND"}
     assert {row["as_of_date"] for row in population} == {dt.date(2025, 11, 30)}
-    assert 0 < sum(row["people_admitted"] for row in population) <= 300
+    assert 0 < sum(row["people_admitted"] for row in population) <= INMATES
 
     html = (lake.reports / "summary-2025-11-30.html").read_text(encoding="utf-8")
     assert "Tóm tắt lần chạy dữ liệu đặc xá" in html
@@ -42,3 +58,37 @@ def test_demo_slice_end_to_end(tmp_path):
 
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(lake.reports / "summary-2025-11-30.html", ARTIFACTS / "demo-summary.html")
+
+
+MARTS = ["amnesty_eligibility", "work_release_eligibility", "person_status", "round_funnel"]
+
+
+def test_same_run_twice_gives_identical_marts_and_every_decision_explains(two_runs):
+    """simulate → publish → ingest → transform → explain, twice on fresh brokers."""
+    lakes = [lake for _, lake in two_runs]
+
+    for mart in MARTS:
+        first, second = (pq.read_table(lake.curated / f"{mart}.parquet") for lake in lakes)
+        assert first.num_rows > 0, mart
+        assert first.equals(second), f"{mart} differs between two identical runs"
+
+    # explain answers for a real person, with the same figures as the mart
+    decisions = pq.read_table(lakes[0].curated / "amnesty_eligibility.parquet").to_pylist()
+    by_key = {(row["person_key"], row["round_id"]): row for row in decisions}
+    key = load_settings({}).pseudonym_key
+    people = {
+        e["person_id"]
+        for e in simulate(SimulationConfig(inmates=INMATES, seed=SEED, as_of=AS_OF))
+        if e["event_type"] == "person.admitted"
+    }
+    explained = 0
+    for person_id in sorted(people):
+        row = by_key.get((person_key(key, person_id), "2025-2"))
+        if row is None:
+            continue
+        found = explain(lakes[0], key, person_id, "amnesty", "2025-2")
+        assert found.status == row["status"]
+        assert found.unmet_criteria == list(row["unmet_criteria"])
+        assert found.details["time_served"]["served_days"] == row["served_days"]
+        explained += 1
+    assert explained == sum(1 for (_, round_id) in by_key if round_id == "2025-2")

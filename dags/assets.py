@@ -1,0 +1,15 @@
+"""The pipeline's assets: the one place their URIs are spelled.
+
+Producers declare them as `outlets`, consumers schedule on them; a URI spelled twice is a
+dependency waiting to break silently.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+# Landed by the `ingest` DAG: raw/ and quarantine/ under the lake, plus the ingest ledger.
+RAW_LAKE = Asset("clemency://lake/raw")
+
+# Built by the `eligibility_daily` DAG: the dbt marts under curated/.
+CURATED = Asset("clemency://lake/curated")

