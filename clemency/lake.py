@@ -5,7 +5,8 @@
     quarantine/<topic>/partition=<p>/<same name, +gate>.parquet  rows the GX gate rejected
     ledger/ingest/<run id>.parquet
     validation/<run id>.json          Great Expectations results per run
-    curated/<mart>.parquet
+    curated/<mart>.parquet                     the latest build
+    curated/snapshots/as_of=<date>/<mart>.parquet   one per as-of date (backfills, replays)
     reports/
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
@@ -14,8 +15,10 @@ rewrites the same file instead of adding a second copy.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,6 +45,10 @@ class Lake:
     @property
     def curated(self) -> Path:
         return self.root / "curated"
+
+    def snapshot(self, as_of: dt.date) -> Path:
+        """The curated marts as built for one as-of date."""
+        return self.curated / "snapshots" / f"as_of={as_of.isoformat()}"
 
     @property
     def reports(self) -> Path:
@@ -78,6 +85,14 @@ class Lake:
             if match and int(match["offset"]) >= offset:
                 found.append(path)
         return found
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy under a hidden temporary name, then rename: readers see old or new, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def write_parquet_atomically(table: pa.Table, path: Path) -> None:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from clemency.contracts import topics
 from clemency.ingest import RAW_SCHEMA
-from clemency.lake import Lake, write_parquet_atomically
+from clemency.lake import Lake, copy_atomically, write_parquet_atomically
 from clemency.paths import TRANSFORMS_DIR
 
 
@@ -79,10 +79,14 @@ def ensure_raw_topics(lake: Lake) -> None:
 
 
 def transform(lake: Lake, as_of: dt.date) -> TransformResult:
-    """Seed, build and data-test every model for `as_of`; the marts land under curated/.
+    """Seed, build and data-test every model for `as_of`; the marts land under curated/,
+    and a copy under curated/snapshots/as_of=<date>/ (a rerun of that date replaces it).
 
     dbt unit tests check the rules' SQL, not the data, so they run in the test suite
     (tests/test_dbt_unit.py), not in every production build.
     """
     ensure_raw_topics(lake)
-    return run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
+    result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
+    for mart in sorted(lake.curated.glob("*.parquet")):
+        copy_atomically(mart, lake.snapshot(as_of) / mart.name)
+    return result
