@@ -297,6 +297,48 @@ def explain(
 
 
 @command
+def report(
+    round_id: Annotated[
+        str | None, typer.Option("--round", help="Amnesty round, e.g. 2025-2.")
+    ] = None,
+    program: Annotated[str, typer.Option(help="amnesty or work_release.")] = "amnesty",
+    year: Annotated[int | None, typer.Option(help="Year of the work-release report.")] = None,
+    lang: Annotated[str, typer.Option(help="vi (default) or en.")] = "vi",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: $CLEMENCY_LAKE/reports).")
+    ] = None,
+    threshold: Annotated[int, typer.Option(min=1, help="Hide facility counts below this.")] = 5,
+) -> None:
+    """Monitoring report (HTML, XLSX, PDF): an amnesty round, or the work-release year."""
+    from clemency.lake import Lake
+    from clemency.reports.pdf import FontMissing
+
+    if lang not in {"vi", "en"}:
+        raise CommandError(f"--lang: {lang!r} is not vi or en")
+    lake = Lake(settings().lake)
+    folder = out_dir or lake.reports
+    try:
+        if program == "amnesty":
+            if not round_id:
+                raise CommandError("--round is required for the amnesty report")
+            from clemency.reports.round_report import build_round_report
+
+            files = build_round_report(lake, round_id, folder, lang=lang, threshold=threshold)
+        elif program == "work_release":
+            if year is None:
+                raise CommandError("--year is required with --program work_release")
+            from clemency.reports.work_release_report import build_work_release_report
+
+            files = build_work_release_report(lake, year, folder, lang=lang, threshold=threshold)
+        else:
+            raise CommandError(f"--program: {program!r} is not amnesty or work_release")
+    except (ValueError, FontMissing) as error:
+        raise CommandError(str(error)) from None
+    for kind, path in files.items():
+        out.print(f"{kind:>4}: {path}", highlight=False)
+
+
+@command
 def demo(
     inmates: Annotated[int, typer.Option(min=10, max=200_000, help="People to simulate.")] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,

@@ -10,7 +10,6 @@ the embedded broker and the test's lake through `AIRFLOW_CONN_CLEMENCY_KAFKA` an
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -387,19 +386,33 @@ def test_eligibility_daily_builds_the_curated_marts_as_of_the_interval_start(dai
 
 @pytest.mark.slow
 @pytest.mark.broker
-def test_rerunning_an_eligibility_interval_leaves_the_curated_file_identical(dagbag, daily_run):
+def test_a_dag_day_equals_the_cli_run_for_that_day_and_a_rerun_replaces_it(daily_run):
+    """Backfills are DAG runs per day: each must equal `clemency transform --as-of` for it."""
+    from typer.testing import CliRunner
+
+    from clemency.cli import app
+
     lake, first = daily_run
     assert first.state == "success"
-    mart = lake.curated / "facility_population.parquet"
-    before = (hashlib.sha256(mart.read_bytes()).hexdigest(), mart.stat().st_mtime_ns)
+    snapshot = lake.snapshot(DAILY_AS_OF)
+    marts = sorted(snapshot.glob("*.parquet"))
+    assert {m.name for m in marts} >= {"amnesty_eligibility.parquet", "person_status.parquet"}
+    from_dag = {m.name: pq.read_table(m) for m in marts}
+    mtimes = {m.name: m.stat().st_mtime_ns for m in marts}
 
-    second = dagbag.get_dag("eligibility_daily").test(logical_date=DAILY_LOGICAL_DATE)
+    result = CliRunner().invoke(
+        app,
+        ["transform", "--as-of", DAILY_AS_OF.isoformat()],
+        env={"CLEMENCY_LAKE": str(lake.root)},
+    )
 
-    assert second.state == "success"
-    assert second.data_interval_start == first.data_interval_start
-    digest, mtime = hashlib.sha256(mart.read_bytes()).hexdigest(), mart.stat().st_mtime_ns
-    assert mtime != before[1]  # dbt really rebuilt it...
-    assert digest == before[0]  # ...with the same bytes
+    assert result.exit_code == 0, result.output
+    for mart in marts:
+        assert mart.stat().st_mtime_ns != mtimes[mart.name]  # the day was really rebuilt...
+        assert pq.read_table(mart).equals(from_dag[mart.name]), mart.name  # ...identically
+    assert sorted(p.name for p in (lake.curated / "snapshots").iterdir()) == [
+        f"as_of={DAILY_AS_OF}"
+    ]  # replaced, not added
 
 
 # -- (f) the compose stack ----------------------------------------------------------------

@@ -1,0 +1,278 @@
+"""Labels of the monitoring reports: Vietnamese (the default) and English."""
+
+from __future__ import annotations
+
+LANGUAGES = ("vi", "en")
+
+# key -> (Vietnamese, English)
+LABELS: dict[str, tuple[str, str]] = {
+    # titles and sections
+    "round_title": ("Báo cáo kết quả thực hiện đặc xá đợt {round}", "Amnesty round {round} report"),
+    "wr_title": (
+        "Báo cáo thí điểm đưa phạm nhân ra ngoài trại giam lao động, học tập năm {year}",
+        "Work and training release pilot report {year}",
+    ),
+    "meta_round": (
+        "Quyết định {decision} ngày {signed}; thời điểm tính {cutoff}; số liệu đến {as_of}; "
+        "bộ quy tắc {rules}",
+        "Decision {decision} of {signed}; cutoff {cutoff}; data as of {as_of}; rules {rules}",
+    ),
+    "meta_wr": (
+        "Chính sách {policy}; số liệu đến {as_of}; bộ quy tắc {rules}",
+        "Policy {policy}; data as of {as_of}; rules {rules}",
+    ),
+    "generated": ("Lập lúc {at}", "Generated {at}"),
+    "privacy_note": (
+        "Chỉ có số liệu tổng hợp, không có họ tên, số định danh hay mã người. Ở cấp cơ sở giam "
+        "giữ, số dưới {threshold} được ẩn (“<{threshold}”) và ẩn thêm ô bổ sung (“–”) để không "
+        "suy ra được từ tổng.",
+        "Counts only: no names, identity numbers or person keys. At facility level, counts "
+        "under {threshold} are hidden (“<{threshold}”) together with complementary cells (“–”) "
+        "so that totals do not reveal them.",
+    ),
+    "xlsx_suppressed_note": (
+        "Ô trống: số dưới {threshold} hoặc ô ẩn bổ sung (bảo vệ dữ liệu cá nhân); "
+        "dòng tổng cộng là số thực, đã đối chiếu.",
+        "Empty cells: counts under {threshold} or complementary suppression (privacy); "
+        "the totals row holds the checked true totals.",
+    ),
+    "contents": ("Mục lục", "Contents"),
+    "key_figures": ("Số liệu chính", "Key figures"),
+    "sec_national": ("Tổng hợp toàn quốc", "National totals"),
+    "sec_agency": ("Theo cơ quan quản lý", "By agency"),
+    "sec_province": ("Theo tỉnh, thành phố", "By province"),
+    "sec_facility": ("Theo cơ sở giam giữ", "By facility"),
+    "sec_reasons": ("Lý do chưa đủ điều kiện (toàn quốc)", "Reasons not met (national)"),
+    "sec_reasons_agency": ("Lý do chưa đủ điều kiện theo cơ quan", "Reasons not met by agency"),
+    "sec_reasons_facility": (
+        "Lý do chưa đủ điều kiện theo cơ sở giam giữ",
+        "Reasons not met by facility",
+    ),
+    "sec_special": ("Diện đặc biệt", "Special categories"),
+    "sec_foreigners": ("Người nước ngoài", "Foreigners"),
+    "sec_funnel": ("Đề nghị, đặc xá và tha", "Proposed, granted and released"),
+    "sec_comparison": ("So sánh với các đợt trước", "Comparison with other rounds"),
+    "sec_timeline": ("Tiến độ so với thời hạn thủ tục", "Timeline against procedural deadlines"),
+    "sec_annex": ("Phụ lục: chất lượng dữ liệu", "Annex: data quality"),
+    "sec_ingest_days": (
+        "Sự kiện đã nhận theo nguồn và ngày (14 ngày gần nhất)",
+        "Events ingested per source and day (last 14 days)",
+    ),
+    "sec_quarantine": ("Bản ghi bị cách ly theo lý do", "Quarantined records by reason"),
+    "sec_gx": ("Kết quả kiểm định (Great Expectations)", "Validation results (Great Expectations)"),
+    "sec_freshness": ("Độ cập nhật của từng nguồn", "Freshness of each source"),
+    "sec_lineage": ("Nguồn gốc dữ liệu", "Lineage"),
+    "sec_offsets": (
+        "Vị trí đọc theo chủ đề và phân vùng",
+        "Source offsets per topic and partition",
+    ),
+    "sec_wr_national": ("Tổng hợp toàn quốc", "National totals"),
+    "sec_wr_facility": (
+        "Đủ điều kiện và đang ở ngoài trại theo trại giam",
+        "Eligible and placed by prison",
+    ),
+    "sec_wr_sites": ("Theo địa điểm lao động", "By work site"),
+    "sec_wr_returns": ("Trở về trại trong năm theo lý do", "Returns in the year by reason"),
+    "sec_wr_returns_facility": ("Trở về trại theo trại giam", "Returns by prison"),
+    "sec_wr_distance": ("Khoảng cách tới địa điểm lao động", "Distance to work sites"),
+    "sec_wr_reasons": ("Lý do chưa đủ điều kiện (toàn quốc)", "Reasons not met (national)"),
+    "chart_statuses": ("Kết quả xét theo tình trạng", "Decisions by status"),
+    "chart_reasons": ("Số người theo lý do chưa đủ điều kiện", "People by unmet criterion"),
+    "chart_returns": ("Số lần trở về trại theo lý do", "Returns by reason"),
+    "no_rows": ("Không có số liệu.", "No data."),
+    "none": ("Không có", "None"),
+    # column headings
+    "col_item": ("Chỉ tiêu", "Item"),
+    "col_people": ("Số người", "People"),
+    "col_agency": ("Cơ quan", "Agency"),
+    "col_province": ("Tỉnh, thành phố", "Province"),
+    "col_facility": ("Cơ sở giam giữ", "Facility"),
+    "col_facility_id": ("Mã cơ sở", "Facility id"),
+    "col_considered": ("Được xét", "Considered"),
+    "col_reason": ("Lý do", "Reason"),
+    "col_code": ("Mã tiêu chí", "Criterion code"),
+    "col_category": ("Diện", "Category"),
+    "col_nationality": ("Quốc tịch", "Nationality"),
+    "col_round": ("Đợt", "Round"),
+    "col_decision": ("Quyết định", "Decision"),
+    "col_cutoff": ("Thời điểm tính", "Cutoff"),
+    "col_proposed": ("Được đề nghị", "Proposed"),
+    "col_granted": ("Được đặc xá", "Granted"),
+    "col_released": ("Đã tha", "Released"),
+    "col_milestone": ("Mốc", "Milestone"),
+    "col_date": ("Ngày", "Date"),
+    "col_kind": ("Loại", "Kind"),
+    "col_note": ("Ghi chú", "Note"),
+    "col_day": ("Ngày", "Day"),
+    "col_topic": ("Chủ đề (nguồn)", "Topic (source)"),
+    "col_partition": ("Phân vùng", "Partition"),
+    "col_offset": ("Vị trí cuối (offset_to)", "Last offset (offset_to)"),
+    "col_records": ("Số bản ghi", "Records"),
+    "col_latest": ("Ghi nhận gần nhất", "Latest recorded_at"),
+    "col_lag": ("Chậm (ngày)", "Lag (days)"),
+    "col_run": ("Lần chạy", "Run"),
+    "col_suite": ("Bộ kiểm định", "Suite"),
+    "col_rows": ("Số dòng", "Rows"),
+    "col_expectations": ("Số kỳ vọng", "Expectations"),
+    "col_failed": ("Không đạt", "Failed"),
+    "col_unexpected": ("Dòng không đạt", "Unexpected rows"),
+    "col_value": ("Giá trị", "Value"),
+    "col_total": ("Tổng cộng", "Total"),
+    "col_site": ("Địa điểm lao động", "Work site"),
+    "col_distance": ("Khoảng cách (km)", "Distance (km)"),
+    "col_nearest_km": ("Địa điểm gần nhất (km)", "Nearest site (km)"),
+    "col_placed": ("Đang ở ngoài trại", "Placed now"),
+    "col_placements_year": ("Lượt đưa ra trong năm", "Placements in year"),
+    "col_returns_year": ("Lượt trở về trong năm", "Returns in year"),
+    "col_within_limit": ("Trong giới hạn 50 km", "Within 50 km"),
+    "col_sites": ("Số địa điểm", "Sites"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "total": ("Tổng cộng", "Total"),
+    # statuses
+    "eligible": ("Đủ điều kiện", "Eligible"),
+    "almost_eligible": ("Gần đủ điều kiện", "Almost eligible"),
+    "ineligible": ("Chưa đủ điều kiện", "Ineligible"),
+    "excluded": ("Không được đề nghị", "Excluded"),
+    "considered": ("Được xét", "Considered"),
+    "proposed": ("Được đề nghị đặc xá", "Proposed for amnesty"),
+    "granted": ("Được đặc xá", "Granted amnesty"),
+    "released": ("Đã tha (đặc xá)", "Released (amnesty)"),
+    "foreigners_considered": ("Người nước ngoài được xét", "Foreigners considered"),
+    "foreigners_granted": ("Người nước ngoài được đặc xá", "Foreigners granted"),
+    # criteria (CONTRACTS.md section 3)
+    "serving_sentence": ("Đang chấp hành án phạt tù có thời hạn", "Serving a fixed-term sentence"),
+    "behaviour_grades": ("Xếp loại chấp hành án khá, tốt", "Behaviour graded good"),
+    "time_served": ("Thời gian đã chấp hành", "Time served"),
+    "obligations_paid": ("Đã nộp tiền phạt, án phí, bồi thường", "Fines, fees, compensation paid"),
+    "no_excluded_offence": ("Không phạm tội bị loại trừ", "No excluded offence"),
+    "no_pending_review": ("Không đang bị kháng nghị", "No pending cassation or reopening"),
+    "no_other_prosecution": (
+        "Không đang bị truy cứu tội khác",
+        "Not prosecuted for another offence",
+    ),
+    "not_previously_amnestied": ("Chưa được đặc xá trước đây", "Not amnestied before"),
+    "prior_convictions_limit": (
+        "Không có từ hai tiền án trở lên",
+        "Fewer than two prior convictions",
+    ),
+    "special_category": ("Thuộc diện đặc biệt", "Special category"),
+    "first_offence": ("Phạm tội lần đầu", "First offence"),
+    "remaining_term": ("Thời hạn còn lại không quá 7 năm", "Remaining term at most 7 years"),
+    "sentence_reduced": ("Đã được giảm án", "Sentence reduced"),
+    "consecutive_good_months": ("Số tháng liên tục khá, tốt", "Consecutive good months"),
+    "age_range": ("Độ tuổi 18 đến dưới 60", "Aged 18 to under 60"),
+    "nationality": ("Quốc tịch Việt Nam", "Vietnamese nationality"),
+    "health": ("Đủ sức khỏe, không mắc bệnh nhóm A", "Fit, no group-A disease"),
+    "not_escaped": ("Chưa từng bỏ trốn", "Never escaped"),
+    "current_grade": ("Xếp loại hiện tại không kém", "Current grade not poor"),
+    "facility_agency": ("Trại giam thuộc Bộ Công an", "MoPS prison"),
+    "site_distance": ("Địa điểm trong phạm vi 50 km", "Site within 50 km"),
+    "known_residence": ("Có nơi cư trú rõ ràng", "Known residence"),
+    "not_dangerous_recidivist": ("Không tái phạm nguy hiểm", "Not a dangerous recidivist"),
+    "no_excluded_offence_wr": ("Không phạm tội bị loại trừ", "No excluded offence"),
+    # special categories
+    "merit": ("Có công với cách mạng", "Merit to the nation"),
+    "serious_illness": ("Bệnh hiểm nghèo", "Serious illness"),
+    "under_18_at_offence": ("Dưới 18 tuổi khi phạm tội", "Under 18 at the offence"),
+    "aged_70_plus": ("Từ 70 tuổi trở lên", "Aged 70 or over"),
+    "sole_worker": ("Lao động duy nhất, gia đình khó khăn", "Sole worker, family in hardship"),
+    "pregnant": ("Đang mang thai", "Pregnant"),
+    "child_under_36m": ("Nuôi con dưới 36 tháng tuổi", "Child under 36 months"),
+    "severe_disability": ("Khuyết tật đặc biệt nặng", "Severe disability"),
+    # work-release return reasons
+    "end_of_placement": ("Hết thời hạn", "End of placement"),
+    "violation": ("Vi phạm", "Violation"),
+    "before_release": ("Trở về trước khi chấp hành xong án", "Return before release"),
+    "other": ("Khác", "Other"),
+    "unknown": ("Không rõ", "Unknown"),
+    # timeline
+    "tl_signed": ("Ký quyết định (thông báo)", "Decision signed (notice)"),
+    "tl_apply": ("Hạn nộp đơn (+5 ngày)", "Apply by (+5 days)"),
+    "tl_facility_lists": (
+        "Hạn cơ sở giam giữ lập danh sách (+10 ngày)",
+        "Facility lists due (+10 days)",
+    ),
+    "tl_court_lists": (
+        "Hạn tòa án, cơ quan thi hành án lập danh sách (+15 ngày)",
+        "Court lists due (+15 days)",
+    ),
+    "tl_appraisal": ("Hạn thẩm định (+15 ngày)", "Appraisal due (+15 days)"),
+    "tl_complaints": ("Hạn khiếu nại (+5 ngày)", "Complaints due (+5 days)"),
+    "tl_cutoff": ("Thời điểm tính điều kiện", "Cutoff date"),
+    "tl_first_proposal": ("Đề nghị đầu tiên", "First proposal"),
+    "tl_last_proposal": ("Đề nghị cuối cùng", "Last proposal"),
+    "tl_effective": ("Quyết định đặc xá có hiệu lực", "Grant effective"),
+    "tl_first_release": ("Người đầu tiên được tha", "First release"),
+    "tl_last_release": ("Người cuối cùng được tha", "Last release"),
+    "deadline": ("Thời hạn", "Deadline"),
+    "actual": ("Thực tế", "Actual"),
+    "late_proposals": (
+        "{late} trên {total} đề nghị sau hạn lập danh sách của cơ sở",
+        "{late} of {total} proposals after the facility-list deadline",
+    ),
+    "timeline_note": (
+        "Thời hạn tính từ ngày ký quyết định (coi là ngày thông báo); chuỗi mốc cần xác minh "
+        "theo hướng dẫn của từng đợt.",
+        "Deadlines are counted from the signing date (taken as the notice date); the chain of "
+        "milestones should be verified against each round's guidance.",
+    ),
+    # data quality
+    "as_of": ("Ngày số liệu", "As-of date"),
+    "ingest_runs": ("Mã lần nhận dữ liệu", "Ingest run ids"),
+    "rule_versions": ("Phiên bản quy tắc", "Rule versions"),
+    "validation_runs": ("Lần kiểm định", "Validation runs"),
+}
+
+CRITERIA = [
+    "serving_sentence",
+    "behaviour_grades",
+    "time_served",
+    "obligations_paid",
+    "no_excluded_offence",
+    "no_pending_review",
+    "no_other_prosecution",
+    "not_previously_amnestied",
+    "prior_convictions_limit",
+    "special_category",
+    "first_offence",
+    "remaining_term",
+    "sentence_reduced",
+    "consecutive_good_months",
+    "age_range",
+    "nationality",
+    "health",
+    "not_escaped",
+    "current_grade",
+    "facility_agency",
+    "site_distance",
+    "not_dangerous_recidivist",
+]
+
+STATUSES = ["eligible", "almost_eligible", "ineligible", "excluded"]
+
+
+def check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+def t(key: str, lang: str = "vi", **values: object) -> str:
+    """The label of `key` in `lang`; unknown keys (e.g. a new criterion code) stay as is."""
+    pair = LABELS.get(key)
+    text = key if pair is None else pair[0 if lang == "vi" else 1]
+    return text.format(**values) if values else text
+
+
+def criterion(code: str, lang: str = "vi") -> str:
+    """A criterion or reason code with its human label, e.g. "Thời gian đã chấp hành"."""
+    return t(code, lang)
+
+
+def number(value: float | int, lang: str = "vi", decimals: int = 0) -> str:
+    """Thousands separators: 13.920 in Vietnamese, 13,920 in English."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text

@@ -1,0 +1,332 @@
+"""Monitoring reports: suppression, reconciliation with the marts, privacy, reproducibility.
+
+One small lake (300 inmates) is built for the whole module by the demo and reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from clemency.lake import Lake
+from clemency.reports import charts
+from clemency.reports.i18n import t
+from clemency.reports.privacy import PRIMARY, SECONDARY, is_protected, suppress
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ROUND = "2025-2"
+AS_OF = dt.date(2025, 11, 30)
+GENERATED = dt.datetime(2025, 12, 1, 8, 0, tzinfo=dt.UTC)
+
+
+# --- privacy: pure -------------------------------------------------------------------------
+
+
+def test_small_cells_and_their_complements_are_hidden():
+    result = suppress([[10, 3, 20], [12, 8, 9], [30, 40, 50]], threshold=5)
+    assert result.hidden[(0, 1)] == PRIMARY
+    # row 0 would reveal the 3 from its total: the next-smallest cell (10) goes too,
+    # then column 0 and column 1 each need a second hidden cell (row 1: 12 and 8)
+    assert result.hidden[(0, 0)] == SECONDARY
+    assert {(1, 0), (1, 1)} <= set(result.hidden)
+    assert result.cells[2] == [30, 40, 50]
+    assert result.column_totals == [52, 51, 79]  # national totals stay visible
+    assert is_protected(result)
+
+
+def test_zeros_are_shown_and_threshold_is_configurable():
+    assert suppress([[0, 7], [9, 11]], threshold=5).count == 0
+    stricter = suppress([[0, 7], [9, 11]], threshold=10)
+    assert stricter.hidden[(0, 1)] == PRIMARY and stricter.hidden[(1, 0)] == PRIMARY
+    assert is_protected(stricter)
+    with pytest.raises(ValueError):
+        suppress([[1, 2], [3]])
+
+
+def test_suppression_never_leaves_a_derivable_cell_property():
+    rng = random.Random(2025)
+    for _ in range(300):
+        rows, cols = rng.randint(2, 8), rng.randint(2, 6)
+        grid = [
+            [rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 40, 120]) for _ in range(cols)]
+            for _ in range(rows)
+        ]
+        row_totals = rng.random() < 0.7
+        threshold = rng.choice([3, 5, 10])
+        result = suppress(grid, threshold, row_totals=row_totals)
+        assert is_protected(result), grid
+        assert not result.unprotected
+        for r in range(rows):  # no visible small count
+            for c in range(cols):
+                visible = result.cells[r][c]
+                assert visible is None or visible == 0 or visible >= threshold
+            hidden_in_row = sum(v is None for v in result.cells[r])
+            total_hidden = row_totals and result.row_totals[r] is None
+            # a row with a hidden cell hides two or more, or hides its total too
+            assert hidden_in_row != 1 or total_hidden or not row_totals
+        for c in range(cols):
+            assert sum(result.cells[r][c] is None for r in range(rows)) != 1
+
+
+def test_single_row_tables_report_what_cannot_be_protected():
+    result = suppress([[3, 10]], threshold=5)
+    assert result.unprotected  # the national total equals the one facility cell
+
+
+def test_charts_escape_text_and_reference_nothing():
+    svg = charts.bar_chart("a <b> & c", [("x<y", 3), ("z", 0)])
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "x&lt;y" in svg
+    line = charts.timeline("T", [(dt.date(2025, 7, 3), "<signed>", "actual")])
+    assert "&lt;signed&gt;" in line
+    assert "http" not in svg + line and "<script" not in svg + line
+
+
+# --- the lake and the reports ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory) -> Lake:
+    from clemency.demo import run_demo
+    from clemency.settings import load_settings
+
+    root = tmp_path_factory.mktemp("reports-lake")
+    run_demo(load_settings({"CLEMENCY_LAKE": str(root)}), inmates=300, seed=11, as_of=AS_OF)
+    return Lake(root)
+
+
+@pytest.fixture(scope="module")
+def round_files(lake, tmp_path_factory) -> dict[str, Path]:
+    from clemency.reports.round_report import build_round_report
+
+    out = tmp_path_factory.mktemp("round-vi")
+    return build_round_report(lake, ROUND, out, generated_at=GENERATED)
+
+
+@pytest.fixture(scope="module")
+def mart(lake) -> dict:
+    con = duckdb.connect()
+    path = str(lake.curated / "amnesty_eligibility.parquet")
+    statuses = dict(
+        con.execute(
+            "SELECT status, count(*) FROM read_parquet(?) WHERE round_id = ? GROUP BY 1",
+            [path, ROUND],
+        ).fetchall()
+    )
+    keys = {k for (k,) in con.execute("SELECT DISTINCT person_key FROM read_parquet(?)", [path])
+            .fetchall()}  # fmt: skip
+    return {"statuses": statuses, "considered": sum(statuses.values()), "keys": keys}
+
+
+def _sheet(wb, title: str):
+    for ws in wb.worksheets:
+        if ws.title[3:].startswith(title[:28]):
+            return ws
+    raise AssertionError(f"no sheet {title!r} in {wb.sheetnames}")
+
+
+def _column(ws, header: str) -> int:
+    return [c.value for c in ws[1]].index(header) + 1
+
+
+def _value(ws, cell) -> int:
+    """A cell's number; a SUM formula is evaluated over the sheet's own cells."""
+    if isinstance(cell.value, str) and cell.value.startswith("=SUM("):
+        letter, first, last = re.fullmatch(
+            r"=SUM\(([A-Z]+)(\d+):[A-Z]+(\d+)\)", cell.value
+        ).groups()
+        return sum(ws[f"{letter}{r}"].value or 0 for r in range(int(first), int(last) + 1))
+    return cell.value
+
+
+@pytest.mark.slow
+def test_xlsx_totals_reconcile_with_the_marts(round_files, mart):
+    wb = load_workbook(round_files["xlsx"])
+    national = _sheet(wb, t("sec_national"))
+    values = {row[0]: row[1] for row in national.iter_rows(min_row=2, values_only=True)}
+    assert values[t("considered")] == mart["considered"]
+    for status in ("eligible", "almost_eligible", "ineligible", "excluded"):
+        assert values[t(status)] == mart["statuses"].get(status, 0)
+    assert isinstance(values[t("considered")], int)  # typed, not text
+
+    for title, rows_expected in [(t("sec_agency"), None), (t("sec_province"), 34)]:
+        ws = _sheet(wb, title)
+        col = _column(ws, t("col_considered"))
+        body = [r for r in ws.iter_rows(min_row=2) if r[0].value not in (None, t("total"))]
+        if rows_expected:
+            assert len(body) >= rows_expected  # every province, zero rows included
+            # provinces are suppressed like facilities: visible cells are 0 or >= 5
+            assert all(r[col - 1].value in (None, 0) or r[col - 1].value >= 5 for r in body)
+        else:
+            assert sum(r[col - 1].value for r in body) == mart["considered"]
+        total_row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == t("total"))
+        assert _value(ws, total_row[col - 1]) == mart["considered"]
+        assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+
+    facility = _sheet(wb, t("sec_facility"))
+    total_row = next(r for r in facility.iter_rows(min_row=2) if r[0].value == t("total"))
+    for status in ("eligible", "almost_eligible", "ineligible", "excluded"):
+        col = _column(facility, t(status))
+        assert _value(facility, total_row[col - 1]) == mart["statuses"].get(status, 0)
+        for row in facility.iter_rows(min_row=2, max_row=total_row[0].row - 1):
+            value = row[col - 1].value
+            assert value is None or value == 0 or value >= 5  # small cells left empty
+
+
+@pytest.mark.slow
+def test_report_tables_are_protected_and_names_nobody(lake, mart):
+    from clemency.reports.round_report import round_report
+
+    report = round_report(lake, ROUND, generated_at=GENERATED)
+    hidden_tables = [tb for s in report.sections for tb in s.tables if tb.hidden]
+    assert hidden_tables, "a 300-inmate lake has small facility cells"
+    for table in hidden_tables:
+        for r in range(len(table.rows)):
+            assert sum((r, c) in table.hidden for c in range(len(table.columns))) != 1
+        if len(table.rows) > 1:
+            for c in range(len(table.columns)):
+                assert sum((r, c) in table.hidden for r in range(len(table.rows))) != 1
+
+
+@pytest.mark.slow
+def test_outputs_hold_no_url_ids_or_person_keys(round_files, mart):
+    html = round_files["html"].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    assert not re.search(r"url\(", html) and "http://" not in html and "https://" not in html
+    assert "<script" not in html.lower()
+    texts = [html, round_files["pdf"].read_bytes().decode("latin-1")]
+    with zipfile.ZipFile(round_files["xlsx"]) as book:
+        texts += [book.read(name).decode("utf-8") for name in book.namelist()]
+    for text in texts:
+        assert not re.search(r"(?<!\d)\d{12}(?!\d)", text)
+        found = [key for key in mart["keys"] if key in text]
+        assert not found, f"person keys in a report: {len(found)}"
+
+
+@pytest.mark.slow
+def test_vietnamese_by_default_english_on_request(lake, round_files, tmp_path):
+    from clemency.reports.round_report import build_round_report
+
+    html = round_files["html"].read_text(encoding="utf-8")
+    assert "<h1>Báo cáo kết quả thực hiện đặc xá đợt 2025-2</h1>" in html
+    assert "Theo tỉnh, thành phố" in html and "Phụ lục: chất lượng dữ liệu" in html
+    english = build_round_report(lake, ROUND, tmp_path, lang="en", generated_at=GENERATED)
+    text = english["html"].read_text(encoding="utf-8")
+    assert "<h1>Amnesty round 2025-2 report</h1>" in text and "By province" in text
+    assert "Báo cáo" not in text
+    assert _sheet(load_workbook(english["xlsx"]), "National totals") is not None
+
+
+def _pdf_title(data: bytes) -> str:
+    """The document title, a UTF-16BE PDF string with octal escapes."""
+    raw = re.search(rb"/Title \((.*?)(?<!\\)\)", data, re.S).group(1)
+    unescaped = re.sub(rb"\\([0-7]{1,3})", lambda m: bytes([int(m.group(1), 8)]), raw)
+    unescaped = re.sub(rb"\\(.)", rb"\1", unescaped)
+    return unescaped.decode("utf-16")
+
+
+@pytest.mark.slow
+def test_pdf_is_a4_with_vietnamese_font_and_title(round_files):
+    data = round_files["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    # text in the page streams is encoded as font-subset glyph codes, so it cannot be
+    # searched as bytes: check the embedded DejaVu fonts, the page count and the title.
+    assert b"+DejaVuSans" in data and b"+DejaVuSans-Bold" in data
+    assert int(re.search(rb"/Count (\d+)", data).group(1)) >= 2
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in data
+    assert _pdf_title(data) == "Báo cáo kết quả thực hiện đặc xá đợt 2025-2"
+
+
+def test_missing_font_is_named(tmp_path):
+    from clemency.reports.pdf import FontMissing, register_fonts
+
+    with pytest.raises(FontMissing, match=re.escape(str(tmp_path / "DejaVuSans.ttf"))):
+        register_fonts(tmp_path)
+
+
+@pytest.mark.slow
+def test_same_inputs_give_the_same_bytes(lake, round_files, tmp_path):
+    from clemency.reports.round_report import build_round_report
+
+    again = build_round_report(lake, ROUND, tmp_path / "again", generated_at=GENERATED)
+    for kind in ("html", "xlsx", "pdf"):
+        assert again[kind].read_bytes() == round_files[kind].read_bytes(), kind
+    later = build_round_report(
+        lake, ROUND, tmp_path / "later", generated_at=GENERATED + dt.timedelta(hours=1)
+    )
+    before = round_files["html"].read_text(encoding="utf-8").splitlines()
+    after = later["html"].read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and "2025-12-01 08:00 UTC" in changed[0][0]
+
+
+@pytest.mark.slow
+def test_annex_shows_lineage_and_freshness(lake, round_files):
+    html = round_files["html"].read_text(encoding="utf-8")
+    runs = {p.stem for p in lake.ingest_ledger.glob("*.parquet")}
+    assert runs and all(run in html for run in runs)
+    assert "2025-2.v1" in html and t("sec_freshness") in html and "facility.events" in html
+    wb = load_workbook(round_files["xlsx"])
+    offsets = _sheet(wb, t("sec_offsets"))
+    assert offsets.max_row >= 4 and all(
+        isinstance(r[2], int) for r in offsets.iter_rows(min_row=2, values_only=True)
+    )
+
+
+@pytest.mark.slow
+def test_work_release_report_counts_returns_by_reason(lake, tmp_path):
+    from clemency.reports.work_release_report import build_work_release_report
+
+    files = build_work_release_report(lake, 2025, tmp_path, generated_at=GENERATED)
+    con = duckdb.connect()
+    raw = [str(p) for p in lake.raw.glob("facility.events/partition=*/*.parquet")]
+    violations = con.execute(
+        "SELECT count(*) FROM read_parquet(?) WHERE event_type = 'work_release.returned' "
+        "AND json_extract_string(payload, '$.reason') = 'violation' "
+        "AND json_extract_string(payload, '$.date') LIKE '2025-%'",
+        [raw],
+    ).fetchone()[0]
+    wb = load_workbook(files["xlsx"])
+    returns = _sheet(wb, t("sec_wr_returns"))
+    by_code = {r[1]: r[2] for r in returns.iter_rows(min_row=2, values_only=True) if r[1]}
+    assert by_code["violation"] == violations
+    html = files["html"].read_text(encoding="utf-8")
+    assert "Báo cáo thí điểm đưa phạm nhân ra ngoài trại giam" in html
+    assert t("sec_wr_distance") in html and "http" not in html
+
+
+@pytest.mark.slow
+def test_render_artefacts(round_files):
+    """PNG previews for people to look at (only where the tools exist)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    made = []
+    chromium = shutil.which("chromium")
+    if chromium:
+        target = ARTIFACTS / "round-report-html.png"
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={target}",
+             "--window-size=1280,2400", round_files["html"].as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert target.stat().st_size > 10_000
+        made.append(target)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        prefix = ARTIFACTS / "round-report-pdf"
+        subprocess.run(
+            [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", str(round_files["pdf"]),
+             str(prefix)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert list(ARTIFACTS.glob("round-report-pdf*.png"))
+        made.append(prefix)
+    if not made:
+        pytest.skip("neither chromium nor pdftoppm is installed")
