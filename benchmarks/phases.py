@@ -106,11 +106,22 @@ def transform(lake: str, as_of: str) -> dict:
     }
 
 
+def report(lake: str, round_id: str) -> dict:
+    """The round's monitoring report in HTML, XLSX and PDF over the national-scale marts."""
+    from clemency.lake import Lake
+    from clemency.reports.round_report import build_round_report
+
+    started = time.perf_counter()
+    files = build_round_report(Lake(Path(lake)), round_id, Path(lake) / "reports")
+    return {"records": len(files), "seconds": time.perf_counter() - started}
+
+
 PHASES = {
     "publish": publish,
     "raw_consume": raw_consume,
     "ingest": ingest,
     "transform": transform,
+    "report": report,
 }
 
 if __name__ == "__main__":
