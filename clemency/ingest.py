@@ -311,7 +311,7 @@ class IngestRun:
             where delivery > 1
             group by all
         """
-        with duckdb.connect() as connection:
+        with duckdb.connect(config={"memory_limit": "256MB"}) as connection:  # spill, not grow
             files = [str(path) for path in self._landed_raw_files]
             for topic, partition, repeats in connection.execute(query, [files]).fetchall():
                 ledgers[TopicPartition(topic, partition)].duplicates_seen = repeats

@@ -41,7 +41,7 @@ from clemency.settings import DEFAULT_BOOTSTRAP_SERVERS
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS = REPO / "dags"
-DAG_IDS = {"ingest", "eligibility_daily"}
+DAG_IDS = {"ingest", "eligibility_daily", "round_report", "work_release_report"}
 RAW_URI = "clemency://lake/raw"
 CURATED_URI = "clemency://lake/curated"
 
@@ -188,7 +188,16 @@ print(json.dumps({{"airflow_s": airflow_s, "parse_s": parse_s, "parse_cpu_s": pa
                   "heavy": loaded}}))
 """
 
-HEAVY_MODULES = ["clemency.ingest", "clemency.transform", "dbt", "kafka", "great_expectations"]
+HEAVY_MODULES = [
+    "clemency.ingest",
+    "clemency.transform",
+    "clemency.reports.round_report",
+    "dbt",
+    "kafka",
+    "great_expectations",
+    "reportlab",
+    "openpyxl",
+]
 
 
 def test_dag_files_do_no_heavy_work_at_import(airflow_env):
@@ -413,6 +422,19 @@ def test_a_dag_day_equals_the_cli_run_for_that_day_and_a_rerun_replaces_it(daily
     assert sorted(p.name for p in (lake.curated / "snapshots").iterdir()) == [
         f"as_of={DAILY_AS_OF}"
     ]  # replaced, not added
+
+
+@pytest.mark.slow
+def test_round_report_dag_writes_the_reports_of_the_curated_rounds(dagbag, daily_run):
+    lake, _ = daily_run
+    run = dagbag.get_dag("round_report").test(run_conf={"round_id": "2025-2"})
+    assert run.state == "success"
+    written = _xcom(run, "build")
+    assert list(written) == ["2025-2"]
+    assert sorted(Path(p).suffix for p in written["2025-2"]) == [".html", ".pdf", ".xlsx"]
+    assert all(
+        Path(p).parent == lake.reports and Path(p).stat().st_size > 0 for p in written["2025-2"]
+    )
 
 
 # -- (f) the compose stack ----------------------------------------------------------------

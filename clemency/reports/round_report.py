@@ -542,3 +542,18 @@ def round_report(
         sections=sections,
         generated_at=generated_at,
     )
+
+
+def build_reports_for_rounds(
+    lake: Lake, round_id: str | None = None, lang: str = "vi"
+) -> dict[str, dict[str, Path]]:
+    """Reports for one round, or for every round in the amnesty mart (the DAG's default)."""
+    if round_id is None:
+        con = d.connect(lake)
+        try:
+            rounds = d.round_ids(con)
+        finally:
+            con.close()
+    else:
+        rounds = [round_id]
+    return {r: build_round_report(lake, r, lake.reports, lang=lang) for r in rounds}

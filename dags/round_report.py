@@ -1,0 +1,49 @@
+"""Write the monitoring report of each amnesty round whenever the curated marts change.
+
+Consumes the curated asset, so it follows every `eligibility_daily` run (and backfill);
+trigger it by hand with `round_id` to report one round. The reports land in
+`$CLEMENCY_LAKE/reports/` as HTML, XLSX and PDF.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+from assets import CURATED
+
+from clemency.orchestration import on_failure
+
+
+@dag(
+    schedule=[CURATED],
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    doc_md=__doc__,
+    max_active_runs=1,
+    tags=["clemency", "reports", "amnesty"],
+    default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    params={
+        "round_id": Param(
+            None,
+            type=["null", "string"],
+            description="One round, e.g. 2025-2; empty = every round in the amnesty mart",
+        ),
+        "lang": Param("vi", enum=["vi", "en"], description="Report language"),
+    },
+)
+def round_report():
+    @task
+    def build(*, params=None) -> dict[str, list[str]]:
+        """Every round's report (or the one asked for); returns the files per round."""
+        from clemency.lake import Lake
+        from clemency.orchestration import resolve_runtime
+        from clemency.reports.round_report import build_reports_for_rounds
+
+        lake = Lake(resolve_runtime().lake)
+        built = build_reports_for_rounds(lake, params.get("round_id"), params.get("lang", "vi"))
+        return {round_id: [str(p) for p in files.values()] for round_id, files in built.items()}
+
+    build()
+
+
+round_report()
