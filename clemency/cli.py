@@ -308,6 +308,13 @@ def report(
         Path | None, typer.Option("--out", help="Folder (default: $CLEMENCY_LAKE/reports).")
     ] = None,
     threshold: Annotated[int, typer.Option(min=1, help="Hide facility counts below this.")] = 5,
+    restricted_person_export: Annotated[
+        bool,
+        typer.Option(
+            "--restricted-person-export",
+            help="Also write the round's person-level list (pseudonyms; restricted, mode 600).",
+        ),
+    ] = False,
 ) -> None:
     """Monitoring report (HTML, XLSX, PDF): an amnesty round, or the work-release year."""
     from clemency.lake import Lake
@@ -324,6 +331,10 @@ def report(
             from clemency.reports.round_report import build_round_report
 
             files = build_round_report(lake, round_id, folder, lang=lang, threshold=threshold)
+            if restricted_person_export:
+                from clemency.reports.restricted import export_person_level
+
+                files["restricted"] = export_person_level(lake, round_id, folder)
         elif program == "work_release":
             if year is None:
                 raise CommandError("--year is required with --program work_release")

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
@@ -163,10 +164,8 @@ def test_xlsx_totals_reconcile_with_the_marts(round_files, mart):
         body = [r for r in ws.iter_rows(min_row=2) if r[0].value not in (None, t("total"))]
         if rows_expected:
             assert len(body) >= rows_expected  # every province, zero rows included
-            # provinces are suppressed like facilities: visible cells are 0 or >= 5
-            assert all(r[col - 1].value in (None, 0) or r[col - 1].value >= 5 for r in body)
-        else:
-            assert sum(r[col - 1].value for r in body) == mart["considered"]
+        # agencies and provinces are suppressed like facilities: visible cells are 0 or >= 5
+        assert all(r[col - 1].value in (None, 0) or r[col - 1].value >= 5 for r in body)
         total_row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == t("total"))
         assert _value(ws, total_row[col - 1]) == mart["considered"]
         assert ws.freeze_panes == "A2" and ws["A1"].font.bold
@@ -243,6 +242,21 @@ def test_pdf_is_a4_with_vietnamese_font_and_title(round_files):
     assert int(re.search(rb"/Count (\d+)", data).group(1)) >= 2
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in data
     assert _pdf_title(data) == "Báo cáo kết quả thực hiện đặc xá đợt 2025-2"
+
+
+def test_pdf_text_holds_the_vietnamese_headings(round_files):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(round_files["pdf"]), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    for heading in (
+        "Báo cáo kết quả thực hiện đặc xá đợt 2025-2",
+        "Tổng hợp toàn quốc",
+        "Theo tỉnh, thành phố",
+    ):
+        assert heading in text, heading
 
 
 def test_missing_font_is_named(tmp_path):
@@ -330,3 +344,29 @@ def test_render_artefacts(round_files):
         made.append(prefix)
     if not made:
         pytest.skip("neither chromium nor pdftoppm is installed")
+
+
+def test_person_level_export_only_behind_its_flag(lake, tmp_path):
+    import stat
+
+    from typer.testing import CliRunner
+
+    from clemency.cli import app
+
+    env = {"CLEMENCY_LAKE": str(lake.root)}
+    plain = CliRunner().invoke(app, ["report", "--round", ROUND, "--out", str(tmp_path)], env=env)
+    assert plain.exit_code == 0, plain.output
+    assert not (tmp_path / "restricted").exists()
+
+    flagged = CliRunner().invoke(
+        app,
+        ["report", "--round", ROUND, "--out", str(tmp_path), "--restricted-person-export"],
+        env=env,
+    )
+    assert flagged.exit_code == 0, flagged.output
+    (export,) = (tmp_path / "restricted").glob("*.parquet")
+    assert stat.S_IMODE(export.stat().st_mode) == 0o600
+    rows = pq.read_table(export).to_pylist()
+    mart = pq.read_table(lake.curated / "amnesty_eligibility.parquet").to_pylist()
+    assert len(rows) == sum(1 for r in mart if r["round_id"] == ROUND)
+    assert all(len(r["person_key"]) == 32 and not r["person_key"].isdigit() for r in rows)

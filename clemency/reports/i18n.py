@@ -40,6 +40,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "key_figures": ("Số liệu chính", "Key figures"),
     "sec_national": ("Tổng hợp toàn quốc", "National totals"),
     "sec_agency": ("Theo cơ quan quản lý", "By agency"),
+    "sec_agency_lifecycle": (
+        "Đề nghị, đặc xá và tha theo cơ quan quản lý",
+        "Proposed, granted and released by agency",
+    ),
     "sec_province": ("Theo tỉnh, thành phố", "By province"),
     "sec_facility": ("Theo cơ sở giam giữ", "By facility"),
     "sec_reasons": ("Lý do chưa đủ điều kiện (toàn quốc)", "Reasons not met (national)"),

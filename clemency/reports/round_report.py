@@ -174,20 +174,32 @@ def _status_sections(
     unattributed = life.get("", {})
     if any(unattributed.values()) and "" not in agencies:
         agencies.append("")
-    agency_table = plain_table(
+    # Agencies get the small-cell rule too: an agency with a single facility would
+    # otherwise print that facility's hidden counts in the clear.
+    agency_labels = [[a or t("unknown", lang)] for a in agencies]
+    agency_table = suppressed_table(
         "agency",
         t("sec_agency", lang),
-        [t("col_agency", lang), *status_headers(lang), *funnel_headers(lang)],
-        ["text"] + ["int"] * 8,
+        [t("col_agency", lang)],
+        agency_labels,
+        [t(s, lang) for s in STATUSES],
+        [[by_agency.get(a, Counter()).get(s, 0) for s in STATUSES] for a in agencies],
+        lang,
+        threshold,
+        total_header=t("col_considered", lang),
+    )
+    lifecycle_table = suppressed_table(
+        "agency_lifecycle",
+        t("sec_agency_lifecycle", lang),
+        [t("col_agency", lang)],
+        agency_labels,
+        funnel_headers(lang),
         [
-            [
-                a or t("unknown", lang),
-                *status_row(by_agency.get(a, Counter())),
-                *(life.get(a, {}).get(k, 0) for k in ("proposed", "granted", "released")),
-            ]
+            [life.get(a, {}).get(k, 0) for k in ("proposed", "granted", "released")]
             for a in agencies
         ],
         lang,
+        threshold,
     )
     if any(unattributed.values()):
         agency_table.notes.append(
@@ -235,7 +247,7 @@ def _status_sections(
     )
     return [
         Section(t("sec_national", lang), [national_table]),
-        Section(t("sec_agency", lang), [agency_table]),
+        Section(t("sec_agency", lang), [agency_table, lifecycle_table]),
         Section(t("sec_province", lang), [province_table]),
         Section(t("sec_facility", lang), [facility_table]),
     ]

@@ -1,0 +1,41 @@
+"""The restricted person-level export: one row per person of a round, behind a flag.
+
+Reports carry counts only. Case officers sometimes need the list itself, so this writes
+the round's decisions person by person — by pseudonym (`person_key`), never the citizen ID —
+to `reports/restricted/`, readable by the owner only (mode 600). It is written only when
+asked for explicitly (`clemency report --round ID --restricted-person-export`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from clemency.lake import Lake
+
+COLUMNS = [
+    "person_key", "round_id", "evaluation_date", "as_of_date", "status", "met_criteria",
+    "unmet_criteria", "facility_id", "agency", "province", "time_rule", "served_months",
+    "required_served_months", "consecutive_good_quarters", "quarters_required", "rule_version",
+]  # fmt: skip
+
+
+def export_person_level(lake: Lake, round_id: str, out_dir: Path) -> Path:
+    """Write the round's decisions, one row per person, and return the file's path."""
+    mart = lake.curated / "amnesty_eligibility.parquet"
+    target = Path(out_dir) / "restricted" / f"dac-xa-{round_id}-person-level.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.parent, 0o700)
+    temporary = target.with_name(f".{target.name}.tmp")
+    quoted = str(temporary).replace("'", "''")  # COPY TO takes no bound path
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select {', '.join(COLUMNS)} from read_parquet(?) where round_id = ? "
+            f"order by facility_id, person_key) to '{quoted}' (format parquet)",
+            [str(mart), round_id],
+        )
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, target)
+    return target
