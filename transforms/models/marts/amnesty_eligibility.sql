@@ -15,6 +15,11 @@
     'meets_no_excluded_offence', 'meets_no_pending_review', 'meets_no_other_prosecution',
     'meets_not_previously_amnestied', 'meets_prior_convictions_limit',
 ] %}
+{# Time-based criteria: unmet alone and met within the window makes a person almost eligible. #}
+{% set time_based = {
+    'time_served': 'time_served_within_window',
+    'behaviour_grades': 'behaviour_within_window',
+} %}
 
 with
 
@@ -41,17 +46,7 @@ decided as (
 
     select
         *,
-        case
-            -- a bar that cannot be judged (null) counts as unmet, as in unmet_criteria
-            {%- set judged = [] %}{% for bar in bars %}{% do judged.append('coalesce(' ~ bar ~ ', false)') %}{% endfor %}
-            when not ({{ judged | join(' and ') }}) then 'excluded'
-            when len(unmet_criteria) = 0 then 'eligible'
-            when unmet_criteria = ['time_served'] and time_served_within_window
-                then 'almost_eligible'
-            when unmet_criteria = ['behaviour_grades'] and behaviour_within_window
-                then 'almost_eligible'
-            else 'ineligible'
-        end as status
+        {{ decision_status(bars, time_based) }} as status
     from listed
 
 ),

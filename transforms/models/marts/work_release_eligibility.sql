@@ -23,6 +23,12 @@
     'meets_no_excluded_offence', 'meets_first_offence', 'meets_not_dangerous_recidivist',
     'meets_nationality', 'meets_not_escaped', 'meets_facility_agency',
 ] %}
+{# Time-based criteria: unmet alone and met within the window makes a person almost eligible. #}
+{% set time_based = {
+    'time_served': 'time_served_within_window',
+    'consecutive_good_months': 'good_months_within_window',
+    'remaining_term': 'remaining_term_within_window',
+} %}
 
 with
 
@@ -46,19 +52,7 @@ decided as (
 
     select
         *,
-        case
-            -- a bar that cannot be judged (null) counts as unmet, as in unmet_criteria
-            {%- set judged = [] %}{% for bar in bars %}{% do judged.append('coalesce(' ~ bar ~ ', false)') %}{% endfor %}
-            when not ({{ judged | join(' and ') }}) then 'excluded'
-            when len(unmet_criteria) = 0 then 'eligible'
-            when unmet_criteria = ['time_served'] and time_served_within_window
-                then 'almost_eligible'
-            when unmet_criteria = ['consecutive_good_months'] and good_months_within_window
-                then 'almost_eligible'
-            when unmet_criteria = ['remaining_term'] and remaining_term_within_window
-                then 'almost_eligible'
-            else 'ineligible'
-        end as status
+        {{ decision_status(bars, time_based) }} as status
     from listed
 
 ),
