@@ -27,37 +27,21 @@ special_categories as (
 
 ),
 
-people as (select * from {{ ref('int_people') }}),
-custody as (select * from {{ ref('int_custody_at_evaluation') }}),
-sentences as (select * from {{ ref('int_sentences_at_evaluation') }}),
-served as (select * from {{ ref('int_time_served') }}),
-behaviour as (select * from {{ ref('int_behaviour_at_evaluation') }}),
+state as (select * from {{ ref('int_state_at_evaluation') }}),
 obligations as (select * from {{ ref('int_obligations_at_evaluation') }}),
 offences as (select * from {{ ref('int_offences_at_evaluation') }}),
 holds as (select * from {{ ref('int_legal_holds_at_evaluation') }}),
-history as (select * from {{ ref('int_person_history_at_evaluation') }}),
 
 candidates as (
 
     select
         points.scope_id as round_id,
         points.rule_version,
-        points.evaluation_date,
-        custody.person_id,
-        custody.facility_id,
-        custody.agency,
-        custody.province,
-        custody.admission_date
+        state.*
     from points
-    inner join custody on custody.evaluation_date = points.evaluation_date
-    inner join sentences
-        on sentences.person_id = custody.person_id
-        and sentences.evaluation_date = points.evaluation_date
-    inner join served
-        on served.person_id = custody.person_id
-        and served.evaluation_date = points.evaluation_date
-    where not sentences.is_quashed
-        and (custody.is_in_custody or served.is_suspended)
+    inner join state on state.evaluation_date = points.evaluation_date
+    where not state.is_quashed
+        and (state.is_in_custody or state.is_suspended)
 
 ),
 
@@ -69,13 +53,10 @@ offence_flags as (
         bool_or(excluded_articles.article is not null) as has_excluded_offence,
         bool_or(
             stricter_articles.article is not null
-            and sentences.banding_term_months >= stricter_articles.min_term_months
+            and candidates.banding_term_months >= stricter_articles.min_term_months
         ) as has_stricter_offence,
         list(distinct offences.article order by offences.article) as articles
     from candidates
-    inner join sentences
-        on sentences.person_id = candidates.person_id
-        and sentences.evaluation_date = candidates.evaluation_date
     inner join offences
         on offences.person_id = candidates.person_id
         and offences.evaluation_date = candidates.evaluation_date
@@ -98,21 +79,14 @@ special as (
         list(distinct special_categories.category order by special_categories.category)
             filter (where special_categories.category is not null) as categories
     from candidates
-    inner join people using (person_id)
-    inner join sentences
-        on sentences.person_id = candidates.person_id
-        and sentences.evaluation_date = candidates.evaluation_date
-    inner join history
-        on history.person_id = candidates.person_id
-        and history.evaluation_date = candidates.evaluation_date
     left join special_categories
         on special_categories.rule_version = candidates.rule_version
         and (
-            list_contains(history.active_special_statuses, special_categories.category)
+            list_contains(candidates.active_special_statuses, special_categories.category)
             or (special_categories.category = 'aged_70_plus'
-                and people.birth_date + interval 70 year <= candidates.evaluation_date)
+                and candidates.birth_date + interval 70 year <= candidates.evaluation_date)
             or (special_categories.category = 'under_18_at_offence'
-                and people.birth_date + interval 18 year > sentences.arrest_date)
+                and candidates.birth_date + interval 18 year > candidates.arrest_date)
         )
     group by all
 
@@ -121,26 +95,33 @@ special as (
 facts as (
 
     select
-        candidates.*,
-        people.nationality,
-        people.prior_convictions,
-        people.admission_event_id,
-        sentences.sentence_event_id,
-        sentences.case_id,
-        sentences.arrest_date,
-        sentences.is_life,
-        sentences.is_life_reduced_to_term,
-        sentences.imposed_term_months,
-        sentences.life_to_term_months,
-        sentences.effective_term_months,
-        sentences.banding_term_months,
-        sentences.reduction_months,
-        served.served_days,
-        served.served_months,
-        served.suspended_days,
-        served.is_suspended,
-        coalesce(behaviour.consecutive_good_quarters, 0) as consecutive_good_quarters,
-        behaviour.latest_grade,
+        candidates.round_id,
+        candidates.rule_version,
+        candidates.evaluation_date,
+        candidates.person_id,
+        candidates.facility_id,
+        candidates.agency,
+        candidates.province,
+        candidates.admission_date,
+        candidates.nationality,
+        candidates.prior_convictions,
+        candidates.admission_event_id,
+        candidates.sentence_event_id,
+        candidates.case_id,
+        candidates.arrest_date,
+        candidates.is_life,
+        candidates.is_life_reduced_to_term,
+        candidates.imposed_term_months,
+        candidates.life_to_term_months,
+        candidates.effective_term_months,
+        candidates.banding_term_months,
+        candidates.reduction_months,
+        candidates.served_days,
+        candidates.served_months,
+        candidates.suspended_days,
+        candidates.is_suspended,
+        coalesce(candidates.consecutive_good_quarters, 0) as consecutive_good_quarters,
+        candidates.latest_grade,
         obligations.fines_and_fees_paid,
         obligations.compensation_paid_in_full,
         obligations.has_hardship,
@@ -153,29 +134,13 @@ facts as (
         offence_flags.articles,
         coalesce(holds.has_pending_review, false) as has_pending_review,
         coalesce(holds.has_open_prosecution, false) as has_open_prosecution,
-        list_filter(history.amnestied_rounds, lambda r: r <> candidates.round_id) as earlier_amnesties,
+        list_filter(candidates.amnestied_rounds, lambda r: r <> candidates.round_id)
+            as earlier_amnesties,
         coalesce(special.categories, []) as special_categories
     from candidates
-    inner join people using (person_id)
-    inner join sentences
-        on sentences.person_id = candidates.person_id
-        and sentences.evaluation_date = candidates.evaluation_date
-    inner join served
-        on served.person_id = candidates.person_id
-        and served.evaluation_date = candidates.evaluation_date
-    left join behaviour
-        on behaviour.person_id = candidates.person_id
-        and behaviour.evaluation_date = candidates.evaluation_date
-    inner join obligations
-        on obligations.person_id = candidates.person_id
-        and obligations.evaluation_date = candidates.evaluation_date
+    inner join obligations using (person_id, evaluation_date)
     left join offence_flags using (person_id, round_id)
-    left join holds
-        on holds.person_id = candidates.person_id
-        and holds.evaluation_date = candidates.evaluation_date
-    inner join history
-        on history.person_id = candidates.person_id
-        and history.evaluation_date = candidates.evaluation_date
+    left join holds using (person_id, evaluation_date)
     left join special using (person_id, round_id)
 
 )
