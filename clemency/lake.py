@@ -20,14 +20,20 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 # "+gate" marks the quarantine file of rows the Great Expectations gate moved out of raw.
-_OFFSET_FILE = re.compile(
+OFFSET_FILE = re.compile(
     r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<offset>\d{19})(\+gate)?\.parquet$"
 )
+
+
+class LakeWriteError(OSError):
+    """A lake file could not be written (disk full, quota, permissions). Its temporary file
+    is gone, so readers see the previous state; the caller has not committed anything."""
 
 
 class Lake:
@@ -41,6 +47,26 @@ class Lake:
     @property
     def quarantine(self) -> Path:
         return self.root / "quarantine"
+
+    @property
+    def validation(self) -> Path:
+        return self.root / "validation"
+
+    @property
+    def restricted_zones(self) -> tuple[Path, ...]:
+        """Folders holding records as published (names, citizen IDs): owner-only access,
+        a retention period, `clemency purge`. Validation results quote failing values."""
+        return (self.raw, self.quarantine, self.validation)
+
+    def restrict(self) -> None:
+        """Create the restricted folders with mode 700 (and put it back if it was widened)."""
+        for zone in self.restricted_zones:
+            zone.mkdir(parents=True, exist_ok=True)
+            os.chmod(zone, 0o700)
+
+    def is_offset_zone(self, path: Path) -> bool:
+        """True for files under raw/ or quarantine/, which are named by Kafka offsets."""
+        return path.is_relative_to(self.raw) or path.is_relative_to(self.quarantine)
 
     @property
     def curated(self) -> Path:
@@ -74,6 +100,14 @@ class Lake:
         """Half-written files a killed process left behind (readers never see them)."""
         return sorted(self.partition_dir(zone, topic, partition).glob(".*.tmp"))
 
+    @staticmethod
+    def first_offset(path: Path) -> int:
+        """The first Kafka offset a landed file's name gives."""
+        match = OFFSET_FILE.match(path.name)
+        if match is None:
+            raise ValueError(f"{path.name} is not named <topic>+<partition>+<offset>.parquet")
+        return int(match["offset"])
+
     def files_from_offset(self, zone: Path, topic: str, partition: int, offset: int) -> list[Path]:
         """Landed files of one partition whose first offset is at or after `offset`."""
         folder = self.partition_dir(zone, topic, partition)
@@ -81,10 +115,26 @@ class Lake:
             return []
         found = []
         for path in sorted(folder.glob("*.parquet")):
-            match = _OFFSET_FILE.match(path.name)
+            match = OFFSET_FILE.match(path.name)
             if match and int(match["offset"]) >= offset:
                 found.append(path)
         return found
+
+
+def column_range(metadata: pq.FileMetaData, column: str) -> tuple[Any, Any] | None:
+    """(min, max) of a column from a Parquet footer's statistics, reading no data; None when
+    the file has no rows, no such column, or a row group without statistics."""
+    if column not in metadata.schema.names or metadata.num_rows == 0:
+        return None
+    index = metadata.schema.names.index(column)
+    lows, highs = [], []
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(index).statistics
+        if statistics is None or not statistics.has_min_max:
+            return None
+        lows.append(statistics.min)
+        highs.append(statistics.max)
+    return (min(lows), max(highs)) if lows else None
 
 
 def copy_atomically(source: Path, target: Path) -> None:
@@ -109,6 +159,11 @@ def write_parquet_atomically(table: pa.Table, path: Path) -> None:
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise LakeWriteError(
+            error.errno, f"could not write {path} ({error.strerror}); no part of it is visible"
+        ) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -351,12 +351,8 @@ def validate_lake(
     return gate
 
 
-def _results_dir(lake: Lake) -> Path:
-    return lake.root / "validation"
-
-
 def _write_result(lake: Lake, gate: GateResult) -> Path:
-    path = _results_dir(lake) / f"{gate.run_id}.json"
+    path = lake.validation / f"{gate.run_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     try:
@@ -374,7 +370,7 @@ def _write_result(lake: Lake, gate: GateResult) -> Path:
 def summarise_results(lake: Lake) -> list[dict[str, Any]]:
     """One row per run and suite, oldest run first: the data-quality annex of a report."""
     rows = []
-    for path in sorted(_results_dir(lake).glob("*.json")):
+    for path in sorted(lake.validation.glob("*.json")):
         run = json.loads(path.read_text(encoding="utf-8"))
         for suite in run["suites"]:
             rows.append(

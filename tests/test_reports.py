@@ -370,3 +370,17 @@ def test_person_level_export_only_behind_its_flag(lake, tmp_path):
     mart = pq.read_table(lake.curated / "amnesty_eligibility.parquet").to_pylist()
     assert len(rows) == sum(1 for r in mart if r["round_id"] == ROUND)
     assert all(len(r["person_key"]) == 32 and not r["person_key"].isdigit() for r in rows)
+
+    from clemency.audit import load_runs, sha256_of
+
+    (taken,) = load_runs(lake, command="restricted_export")  # who took the list is on record
+    assert taken.status == "succeeded" and taken.arguments["round_id"] == ROUND
+    assert taken.outputs[0]["sha256"] == sha256_of(export)
+    assert taken.outputs[0]["rows"] == len(rows)
+    assert taken.inputs[0]["path"] == "curated/amnesty_eligibility.parquet"
+    reports = load_runs(lake, command="report")
+    assert reports and {o["path"].rsplit(".", 1)[-1] for o in reports[0].outputs} == {
+        "html",
+        "xlsx",
+        "pdf",
+    }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
+
+from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
 
 FONT = "font-family=\"'DejaVu Sans',Arial,sans-serif\""
 COLOURS = ["#2f6690", "#3a7ca5", "#81c3d7", "#d9a441", "#b5523b", "#6c757d"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import number, t
 from clemency.reports.privacy import PRIMARY
+from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
 
 STYLE = """
 *{box-sizing:border-box}

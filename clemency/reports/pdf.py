@@ -1,4 +1,10 @@
-"""The PDF for sending: A4, DejaVu Sans (Vietnamese glyphs), reproducible (`invariant=1`)."""
+"""The PDF for sending: A4, DejaVu Sans (Vietnamese glyphs), reproducible (`invariant=1`).
+
+Paragraph text is reportlab markup, so every string goes through `safe_text.pdf` (cleaned,
+`<` `>` `&` escaped, cut to `safe_text.PDF_MAX_CHARS`; table headers to `HEADER_MAX_CHARS`).
+Table rows may split inside a row (`splitInRow`) so a very long name cannot make a row
+taller than the page (reportlab's LayoutError); ordinary rows still move whole.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.html import cell_text
 from clemency.reports.i18n import number
@@ -32,6 +39,8 @@ HEAD = colors.HexColor("#eef2f6")
 INK = colors.HexColor("#1d2733")
 MUTED = colors.HexColor("#5b6775")
 BAR = colors.HexColor("#2f6690")
+HEADER_MAX_CHARS = 120  # a header row repeats on every page and cannot split
+SPLIT_IN_ROW = 100  # points: split a row only when it leaves at least this much on each page
 
 
 class FontMissing(RuntimeError):
@@ -74,8 +83,8 @@ def _styles() -> dict[str, ParagraphStyle]:
     }  # fmt: skip
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), style)
+def _p(text: str, style: ParagraphStyle, limit: int = safe_text.PDF_MAX_CHARS) -> Paragraph:
+    return Paragraph(safe_text.pdf(text, limit), style)
 
 
 def _bar_drawing(chart: dict, lang: str, width: float) -> Drawing:
@@ -83,12 +92,14 @@ def _bar_drawing(chart: dict, lang: str, width: float) -> Drawing:
     bar_h, gap, label_w, top = 11, 4, 150, 16
     height = top + len(items) * (bar_h + gap) + 4
     drawing = Drawing(width, height)
-    drawing.add(String(0, height - 11, chart["title"], fontName=FONT_BOLD, fontSize=9))
+    title = safe_text.clean(chart["title"], HEADER_MAX_CHARS)
+    drawing.add(String(0, height - 11, title, fontName=FONT_BOLD, fontSize=9))
     largest = max((v for _, v in items), default=0) or 1
     span = width - label_w - 50
     for i, (label, value) in enumerate(items):
         y = height - top - (i + 1) * (bar_h + gap) + gap
-        drawing.add(String(label_w - 5, y + 2, label[:40], fontName=FONT, fontSize=7.5,
+        label = safe_text.clean(label, 40)
+        drawing.add(String(label_w - 5, y + 2, label, fontName=FONT, fontSize=7.5,
                            textAnchor="end"))  # fmt: skip
         w = span * value / largest
         drawing.add(Rect(label_w, y, w, bar_h, fillColor=BAR, strokeColor=None))
@@ -99,7 +110,7 @@ def _bar_drawing(chart: dict, lang: str, width: float) -> Drawing:
 
 def _table(table: Table, lang: str, styles, width: float) -> LongTable:
     numeric = {i for i, k in enumerate(table.kinds) if k in ("int", "float")}
-    head = [_p(h, styles["headnum" if c in numeric else "head"]) for c, h in
+    head = [_p(h, styles["headnum" if c in numeric else "head"], HEADER_MAX_CHARS) for c, h in
             enumerate(table.columns)]  # fmt: skip
     data = [head]
     for r, row in enumerate(table.rows):
@@ -115,7 +126,8 @@ def _table(table: Table, lang: str, styles, width: float) -> LongTable:
     # text columns get more room than count columns
     weights = [1.0 if c in numeric else 2.6 for c in range(len(table.columns))]
     scale = width / sum(weights)
-    result = LongTable(data, colWidths=[w * scale for w in weights], repeatRows=1)
+    result = LongTable(data, colWidths=[w * scale for w in weights], repeatRows=1,
+                       splitInRow=SPLIT_IN_ROW)  # fmt: skip
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD),
@@ -178,7 +190,8 @@ def build_story(report: Report, width: float) -> list:
 def render_pdf(report: Report, path: Path, compress: bool = True) -> Path:
     register_fonts()
     margin = 15 * mm
-    footer = f"{report.title} · {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    title = safe_text.clean(report.title, HEADER_MAX_CHARS)
+    footer = f"{title} · {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()
@@ -195,7 +208,7 @@ def render_pdf(report: Report, path: Path, compress: bool = True) -> Path:
         rightMargin=margin,
         topMargin=margin,
         bottomMargin=margin + 4 * mm,
-        title=report.title,
+        title=title,
         author="clemency",
         creator="clemency",
         lang=report.lang,

@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
+from clemency.audit import audited, file_entry
 from clemency.lake import Lake
+from clemency.reports import safe_text
 
 COLUMNS = [
     "person_key", "round_id", "evaluation_date", "as_of_date", "status", "met_criteria",
@@ -23,19 +26,26 @@ COLUMNS = [
 
 
 def export_person_level(lake: Lake, round_id: str, out_dir: Path) -> Path:
-    """Write the round's decisions, one row per person, and return the file's path."""
+    """Write the round's decisions, one row per person, and return the file's path.
+
+    Every export is a run on the audit trail (`clemency runs --command restricted_export`):
+    who took the list, of which round, from which mart file."""
     mart = lake.curated / "amnesty_eligibility.parquet"
-    target = Path(out_dir) / "restricted" / f"dac-xa-{round_id}-person-level.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(target.parent, 0o700)
-    temporary = target.with_name(f".{target.name}.tmp")
-    quoted = str(temporary).replace("'", "''")  # COPY TO takes no bound path
-    with duckdb.connect() as connection:
-        connection.execute(
-            f"copy (select {', '.join(COLUMNS)} from read_parquet(?) where round_id = ? "
-            f"order by facility_id, person_key) to '{quoted}' (format parquet)",
-            [str(mart), round_id],
-        )
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, target)
-    return target
+    name = f"dac-xa-{safe_text.file_part(round_id)}-person-level.parquet"
+    target = Path(out_dir) / "restricted" / name
+    with audited(lake, "restricted_export", {"round_id": round_id, "out": str(out_dir)}) as record:
+        record.inputs = [file_entry(mart, lake)] if mart.exists() else []
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(target.parent, 0o700)
+        temporary = target.with_name(f".{target.name}.tmp")
+        quoted = str(temporary).replace("'", "''")  # COPY TO takes no bound path
+        with duckdb.connect() as connection:
+            connection.execute(
+                f"copy (select {', '.join(COLUMNS)} from read_parquet(?) where round_id = ? "
+                f"order by facility_id, person_key) to '{quoted}' (format parquet)",
+                [str(mart), round_id],
+            )
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+        record.add_output(target, lake, rows=pq.ParquetFile(target).metadata.num_rows)
+        return target

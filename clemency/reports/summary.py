@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from html import escape
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from clemency.lake import Lake
+from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
 
 STYLE = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2rem;color:#1d2733;max-width:60rem}

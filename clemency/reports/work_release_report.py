@@ -13,9 +13,11 @@ from clemency.reports.data import STATUSES, Report, Section
 from clemency.reports.i18n import check_language, number, t
 from clemency.reports.round_report import (
     annex_sections,
+    audited_report,
     facility_label,
     plain_table,
     province_label,
+    record_outputs,
     suppressed_table,
     write_formats,
 )
@@ -33,8 +35,11 @@ def build_work_release_report(
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
     """Write the year's work-release report as HTML, XLSX and PDF; return their paths."""
-    report = work_release_report(lake, year, lang, threshold, generated_at)
-    return write_formats(report, Path(out_dir), f"lao-dong-ngoai-trai-{year}-{lang}")
+    arguments = {"program": "work_release", "year": year, "lang": lang, "threshold": threshold}
+    with audited_report(lake, {**arguments, "out": str(out_dir)}) as record:
+        report = work_release_report(lake, year, lang, threshold, generated_at)
+        files = write_formats(report, Path(out_dir), f"lao-dong-ngoai-trai-{year}-{lang}")
+        return record_outputs(lake, record, files)
 
 
 def work_release_report(

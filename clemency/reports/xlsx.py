@@ -1,5 +1,9 @@
 """The workbook: one sheet per table, typed cells, bold frozen header, totals row, widths.
 
+Every value goes through `safe_text.xlsx`: text is cleaned and quoted with `'` when a
+spreadsheet could read it as a formula, so no data-derived string is ever a formula cell.
+The only formulas are the SUMs of the totals rows, set here directly.
+
 Hidden (suppressed) cells are left empty with a note under the table. A totals column
 without hidden cells gets a SUM formula; one with hidden cells gets the checked true total
 (a SUM would undercount). Saved with fixed zip timestamps and document dates so the same
@@ -18,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import t
 
@@ -27,7 +32,9 @@ INVALID = set("[]:*?/\\")
 
 
 def _sheet_name(table: Table, index: int, used: set[str]) -> str:
-    base = "".join("-" if ch in INVALID else ch for ch in f"{index:02d} {table.title}")[:31]
+    title = safe_text.clean(table.title)
+    base = "".join("-" if ch in INVALID else ch for ch in f"{index:02d} {title}")[:31]
+    base = base.rstrip("'")  # Excel refuses a sheet name ending with an apostrophe
     name, n = base, 2
     while name.lower() in used:
         name = f"{base[:28]}~{n}"
@@ -36,23 +43,19 @@ def _sheet_name(table: Table, index: int, used: set[str]) -> str:
     return name
 
 
+def _row(values) -> list:
+    return [safe_text.xlsx(value) for value in values]
+
+
 def _fill(ws, table: Table, report: Report) -> None:
-    ws.append(table.columns)
+    ws.append(_row(table.columns))
     for cell in ws[1]:
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     for r, row in enumerate(table.rows):
-        values = []
-        for c, value in enumerate(row):
-            if (r, c) in table.hidden:
-                values.append(None)
-            elif isinstance(value, dt.date):
-                values.append(value)
-            else:
-                values.append(value)
-        ws.append(values)
+        ws.append(_row(None if (r, c) in table.hidden else v for c, v in enumerate(row)))
         for c, kind in enumerate(table.kinds):
             cell = ws.cell(row=r + 2, column=c + 1)
             if kind == "date" and cell.value is not None:
@@ -72,7 +75,7 @@ def _fill(ws, table: Table, report: Report) -> None:
                 letter = get_column_letter(c + 1)
                 cell.value = f"=SUM({letter}2:{letter}{last})"
             else:
-                cell.value = value
+                cell.value = safe_text.xlsx(value)
             if kind == "int":
                 cell.number_format = "#,##0"
             cell.font = BOLD
@@ -81,7 +84,7 @@ def _fill(ws, table: Table, report: Report) -> None:
     if table.hidden:
         notes.insert(0, t("xlsx_suppressed_note", report.lang, threshold=table.threshold))
     for offset, note in enumerate(notes, 2):
-        ws.cell(row=last + offset, column=1, value=note).font = Font(italic=True)
+        ws.cell(row=last + offset, column=1, value=safe_text.xlsx(note)).font = Font(italic=True)
     for c, header in enumerate(table.columns, 1):
         texts = [str(header)] + [str(row[c - 1]) for row in table.rows if row[c - 1] is not None]
         width = min(max(len(x) for x in texts) + 2, 60)
@@ -92,16 +95,16 @@ def build_workbook(report: Report) -> Workbook:
     wb = Workbook()
     cover = wb.active
     cover.title = "00 " + ("Thông tin" if report.lang == "vi" else "About")
-    cover.append([report.title])
+    cover.append(_row([report.title]))
     cover["A1"].font = Font(bold=True, size=14)
     for line in report.meta:
-        cover.append([line])
+        cover.append(_row([line]))
     cover.append([])
-    cover.append([t("col_item", report.lang), t("col_people", report.lang)])
+    cover.append(_row([t("col_item", report.lang), t("col_people", report.lang)]))
     for cell in cover[cover.max_row]:
         cell.font = BOLD
     for label, value in report.cards:
-        cover.append([label, value])
+        cover.append(_row([label, value]))
     cover.column_dimensions["A"].width = 60
     cover.column_dimensions["B"].width = 14
     used = {cover.title.lower()}
@@ -112,7 +115,7 @@ def build_workbook(report: Report) -> Workbook:
             _fill(wb.create_sheet(_sheet_name(table, index, used)), table, report)
     stamp = report.generated_at.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     wb.properties.creator = "clemency"
-    wb.properties.title = report.title
+    wb.properties.title = safe_text.clean(report.title)
     wb.properties.language = report.lang
     wb.properties.created = stamp
     wb.properties.modified = stamp
