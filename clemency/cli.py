@@ -155,8 +155,8 @@ def _publish_events(current: Settings, events):
     from clemency.kafka_clients import ensure_topics
     from clemency.publish import publish_events
 
-    ensure_topics(current.bootstrap_servers, current.topic_partitions)
-    return publish_events(current.bootstrap_servers, events)
+    ensure_topics(current.bootstrap_servers, current.topic_partitions, security=current.kafka)
+    return publish_events(current.bootstrap_servers, events, security=current.kafka)
 
 
 def _print_publish(report) -> None:
@@ -180,8 +180,8 @@ def publish(
     from clemency.publish import publish_file
 
     current = settings()
-    ensure_topics(current.bootstrap_servers, current.topic_partitions)
-    _print_publish(publish_file(current.bootstrap_servers, file))
+    ensure_topics(current.bootstrap_servers, current.topic_partitions, security=current.kafka)
+    _print_publish(publish_file(current.bootstrap_servers, file, security=current.kafka))
 
 
 @command
@@ -195,7 +195,12 @@ def ingest(
     from clemency.lake import Lake
 
     current = settings()
-    result = run_ingest(current.bootstrap_servers, Lake(current.lake), max_records=max_records)
+    result = run_ingest(
+        current.bootstrap_servers,
+        Lake(current.lake),
+        max_records=max_records,
+        security=current.kafka,
+    )
     table = Table("topic", "part.", "from", "to", "consumed", "landed", "quarantined", "dupes")
     for p in result.partitions:
         table.add_row(
@@ -362,6 +367,142 @@ def demo(
     outputs = run_demo(current, inmates=inmates, seed=seed, as_of=_parse_date(as_of, "--as-of"))
     for label, value in outputs.items():
         out.print(f"{label:>18}: {value}", highlight=False)
+
+
+@command
+def runs(
+    run_id: Annotated[
+        str | None, typer.Argument(help="Show this run in full (a unique prefix is enough).")
+    ] = None,
+    command_name: Annotated[
+        str | None, typer.Option("--command", help="ingest, transform, report, purge, replay.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="running, succeeded or failed.")] = None,
+    since: Annotated[str | None, typer.Option(help="Runs started on or after this date.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Newest runs to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """The audit trail: who or what ran each pipeline step, with what, reading and writing what."""
+    import json
+    from dataclasses import asdict
+
+    from clemency.audit import find_runs, load_runs
+    from clemency.lake import Lake
+
+    lake = Lake(settings().lake)
+    if run_id:
+        found = find_runs(lake, run_id)
+        if len(found) != 1:
+            problem = "no run" if not found else f"{len(found)} runs"
+            raise CommandError(f"{problem} with an id starting {run_id!r} in {lake.root}")
+        out.print_json(json.dumps(asdict(found[0]), ensure_ascii=False))
+        return
+    day = _parse_date(since, "--since") if since else None
+    records = load_runs(lake, command=command_name, status=status, since=day)[:limit]
+    if as_json:
+        out.print_json(json.dumps([asdict(r) for r in records], ensure_ascii=False))
+        return
+    table = Table("started (UTC)", "run", "command", "status", "by", "s", "in", "out")
+    for r in records:
+        who = r.trigger.get("dag_id") or r.trigger.get("user") or "?"
+        if r.trigger.get("kind") == "airflow":
+            who = f"airflow {r.trigger.get('dag_id')}.{r.trigger.get('task_id')}"
+        table.add_row(
+            r.started_at[:19].replace("T", " "),
+            r.run_id,
+            r.command,
+            r.status,
+            who,
+            "" if r.duration_s is None else f"{r.duration_s:.1f}",
+            str(len(r.inputs)),
+            str(len(r.outputs)),
+        )
+    out.print(table)
+    for r in records:
+        if r.error:
+            out.print(f"{r.run_id} {r.status}: {r.error}", highlight=False, soft_wrap=True)
+
+
+@command
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """Check the lake: unreadable Parquet, misplaced or overlapping files, checksums against
+    the audit trail, the warehouse, permissions; explain each problem. Exit 1 on errors."""
+    import json
+
+    from clemency.doctor import ERROR, examine
+    from clemency.lake import Lake
+
+    lake = Lake(settings().lake)
+    findings = examine(lake)
+    if as_json:
+        out.print_json(json.dumps([f.as_json() for f in findings], ensure_ascii=False))
+    else:
+        for f in findings:
+            colour = "red" if f.severity == ERROR else "yellow"
+            out.print(f"[{colour}]{f.severity}[/] {f.code}: {f.path}", highlight=False)
+            out.print(f"    {f.problem}", highlight=False, soft_wrap=True)
+            out.print(f"    what to do: {f.remedy}", highlight=False, soft_wrap=True)
+        errors = sum(f.severity == ERROR for f in findings)
+        out.print(f"{lake.root}: {errors} error(s), {len(findings) - errors} warning(s)")
+    if any(f.severity == ERROR for f in findings):
+        raise typer.Exit(1)
+
+
+@command
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List, do not delete.")] = False,
+) -> None:
+    """Delete restricted files (quarantine, validation results, raw if set) past retention."""
+    from clemency.lake import Lake
+    from clemency.retention import purge as run_purge
+
+    current = settings()
+    result = run_purge(
+        Lake(current.lake),
+        quarantine_days=current.quarantine_retention_days,
+        raw_days=current.raw_retention_days,
+        dry_run=dry_run,
+    )
+    verb = "would delete" if dry_run else "deleted"
+    for path in result.deleted:
+        out.print(f"{verb} {path}", highlight=False)
+    cutoffs = ", ".join(f"{zone} before {when}" for zone, when in result.cutoffs.items())
+    out.print(f"{verb} {len(result.deleted):,} file(s), {result.bytes_freed:,} bytes ({cutoffs})")
+
+
+@command
+def replay(
+    topic: Annotated[str, typer.Option(help="Data topic to land again.")],
+    from_offset: Annotated[int, typer.Option(min=0, help="First offset to land again.")],
+    partition: Annotated[
+        list[int] | None, typer.Option(help="Partition (repeatable; default: all).")
+    ] = None,
+) -> None:
+    """Rewind the ingest group so the next `clemency ingest` lands these records again."""
+    from clemency.lake import Lake
+    from clemency.replay import ReplayError
+    from clemency.replay import replay as run_replay
+
+    current = settings()
+    try:
+        rewound = run_replay(
+            current.bootstrap_servers,
+            Lake(current.lake),
+            topic,
+            from_offset,
+            partitions=partition or None,
+            security=current.kafka,
+        )
+    except ReplayError as error:
+        raise CommandError(str(error)) from None
+    for r in rewound:
+        out.print(
+            f"{r.topic}/{r.partition}: committed {r.committed_before} -> {r.committed_now}",
+            highlight=False,
+        )
+    out.print("run `clemency ingest` to land them again")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -24,6 +24,8 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
     lake.root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with EmbeddedBroker(log_path=lake.root / "broker.log") as broker:
+        # Its own loopback broker speaks PLAINTEXT only: settings.kafka (TLS/SASL for a real
+        # cluster) does not apply here, so every client below uses the default.
         bootstrap = broker.bootstrap_servers
         ensure_topics(bootstrap, settings.topic_partitions)
         config = SimulationConfig(inmates=inmates, seed=seed, as_of=as_of)

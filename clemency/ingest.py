@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,14 +18,17 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaTimeoutError
 
+from clemency.audit import audited, file_entry, new_run_id
 from clemency.contracts import topics as data_topics
 from clemency.decode import Coordinates, decode
 from clemency.kafka_clients import INGEST_GROUP, dead_letter_topic, new_consumer, new_producer
 from clemency.lake import Lake, write_parquet_atomically
 
 if TYPE_CHECKING:
+    from clemency.kafka_security import KafkaSecurity
     from clemency.validation import GateResult
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,10 @@ class _Chunk:
         return len(self.raw) + len(self.quarantine)
 
 
+class BrokerUnavailable(ConnectionError):
+    """The bootstrap servers did not answer: the run did nothing (a retry is worthwhile)."""
+
+
 def _ts(ms: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
@@ -125,8 +131,10 @@ class IngestRun:
         poll_timeout_ms: int = 500,
         group_id: str = INGEST_GROUP,
         gate: bool = True,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.security = security  # TLS/SASL for both clients; None is PLAINTEXT
         self.lake = lake
         self.topics = list(topics or data_topics())
         self.chunk_records = chunk_records
@@ -136,15 +144,16 @@ class IngestRun:
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id
         self.gate = gate
-        self.run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+        self.run_id = new_run_id()
         self._landed_raw_files: list[Path] = []
+        self.ledgers: dict[TopicPartition, PartitionLedger] = {}
 
     def run(self) -> IngestResult:
-        consumer = new_consumer(self.bootstrap_servers, self.group_id)
-        dead_letters = new_producer(self.bootstrap_servers)
+        self.lake.restrict()
+        consumer, dead_letters = self._connect()
         result = IngestResult(self.run_id)
         try:
-            ledgers = self._assign(consumer)
+            ledgers = self.ledgers = self._assign(consumer)
             chunks = {tp: _Chunk() for tp in ledgers}
             started = time.monotonic()
             self._consume(consumer, dead_letters, ledgers, chunks)
@@ -166,6 +175,20 @@ class IngestRun:
         finally:
             dead_letters.close(timeout=10)
             consumer.close(autocommit=False)
+
+    def _connect(self) -> tuple[KafkaConsumer, KafkaProducer]:
+        try:
+            consumer = new_consumer(self.bootstrap_servers, self.group_id, security=self.security)
+        except KafkaTimeoutError as error:  # raised by the first bootstrap, nothing else
+            raise BrokerUnavailable(
+                f"no Kafka broker answered at {self.bootstrap_servers} ({error}); nothing was "
+                "read, landed or committed, and the next run starts from the committed offsets"
+            ) from error
+        try:
+            return consumer, new_producer(self.bootstrap_servers, security=self.security)
+        except BaseException:
+            consumer.close(autocommit=False)
+            raise
 
     def _assign(self, consumer: KafkaConsumer) -> dict[TopicPartition, PartitionLedger]:
         partitions = []
@@ -316,6 +339,31 @@ class IngestRun:
             for topic, partition, repeats in connection.execute(query, [files]).fetchall():
                 ledgers[TopicPartition(topic, partition)].duplicates_seen = repeats
 
+    def audit_entries(self) -> tuple[list[dict], list[dict]]:
+        """The offsets this run read per partition, and every file it left in the lake."""
+        inputs, outputs = [], []
+        for ledger in sorted(self.ledgers.values(), key=lambda p: (p.topic, p.partition)):
+            if ledger.consumed == 0:
+                continue
+            inputs.append(
+                {
+                    "topic": ledger.topic,
+                    "partition": ledger.partition,
+                    "offset_from": ledger.offset_from,
+                    "offset_to": ledger.offset_to,
+                    "consumed": ledger.consumed,
+                }
+            )
+            for zone in (self.lake.raw, self.lake.quarantine):
+                for path in self.lake.files_from_offset(
+                    zone, ledger.topic, ledger.partition, ledger.offset_from
+                ):
+                    outputs.append(file_entry(path, self.lake))
+        ledger_file = self.lake.ingest_ledger / f"{self.run_id}.parquet"
+        if ledger_file.exists():
+            outputs.append(file_entry(ledger_file, self.lake))
+        return inputs, outputs
+
     def _write_ledger(self, result: IngestResult) -> None:
         if not result.partitions:
             return
@@ -342,5 +390,18 @@ def _send_dead_letters(dead_letters, rows: list[dict]) -> None:
 
 
 def ingest(bootstrap_servers: str, lake: Lake, **options) -> IngestResult:
-    """One bounded ingest run over the data topics; the CLI and the DAG call this."""
-    return IngestRun(bootstrap_servers, lake, **options).run()
+    """One bounded ingest run over the data topics, on the audit trail; the CLI and the DAG
+    call this."""
+    run = IngestRun(bootstrap_servers, lake, **options)
+    arguments = {
+        "bootstrap_servers": bootstrap_servers,
+        "topics": run.topics,
+        "group_id": run.group_id,
+        "max_records": run.max_records,
+        "gate": run.gate,
+    }
+    with audited(lake, "ingest", arguments, run_id=run.run_id) as record:
+        try:
+            return run.run()
+        finally:
+            record.inputs, record.outputs = run.audit_entries()

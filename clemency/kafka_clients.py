@@ -1,4 +1,8 @@
-"""Kafka clients configured one way for every caller (CLI, DAGs, tests, benchmarks)."""
+"""Kafka clients configured one way for every caller (CLI, DAGs, tests, benchmarks).
+
+Every client gets the same `KafkaSecurity` (TLS, SASL) from the settings; without one it
+speaks PLAINTEXT, which is all the embedded broker understands.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,38 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from clemency.contracts import topics
+from clemency.kafka_security import PLAINTEXT, KafkaSecurity
+from clemency.settings import PREFIX, SettingsError
 
 INGEST_GROUP = "clemency-ingest"
+# How long a new client keeps trying to reach a first broker (kafka-python's default). A
+# broker that refuses the TLS handshake or the SASL login shows up as a timeout after this,
+# the reason in the `kafka` log ("Handshake failed: ... CERTIFICATE_VERIFY_FAILED").
+BOOTSTRAP_TIMEOUT_MS = 30_000
 
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def new_producer(bootstrap_servers: str) -> KafkaProducer:
+def _security(security: KafkaSecurity | None) -> dict:
+    security = security or PLAINTEXT
+    if security.require_encryption and not security.encrypted:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SECURITY_PROTOCOL: {security.security_protocol} is unencrypted and "
+            f"refused in staging and production; use SSL or SASL_SSL, or set "
+            f"{PREFIX}KAFKA_ALLOW_PLAINTEXT=true"
+        )
+    return security.client_kwargs()
+
+
+def new_producer(bootstrap_servers: str, *, security: KafkaSecurity | None = None) -> KafkaProducer:
     # acks=all and one request in flight: a retried batch can never overtake the one
     # before it, so one person's events stay in order within their partition.
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        **_security(security),
         acks="all",
         retries=5,
         max_in_flight_requests_per_connection=1,
@@ -29,9 +52,16 @@ def new_producer(bootstrap_servers: str) -> KafkaProducer:
     )
 
 
-def new_consumer(bootstrap_servers: str, group_id: str = INGEST_GROUP) -> KafkaConsumer:
+def new_consumer(
+    bootstrap_servers: str,
+    group_id: str = INGEST_GROUP,
+    *,
+    security: KafkaSecurity | None = None,
+) -> KafkaConsumer:
     return KafkaConsumer(
         bootstrap_servers=bootstrap_servers,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        **_security(security),
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -44,10 +74,16 @@ def new_consumer(bootstrap_servers: str, group_id: str = INGEST_GROUP) -> KafkaC
     )
 
 
-def ensure_topics(bootstrap_servers: str, partitions: int) -> list[str]:
+def ensure_topics(
+    bootstrap_servers: str, partitions: int, *, security: KafkaSecurity | None = None
+) -> list[str]:
     """Create the data topics and their dead-letter topics if missing; return those created."""
     wanted = [t for topic in topics() for t in (topic, dead_letter_topic(topic))]
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        **_security(security),
+    )
     try:
         missing = [t for t in wanted if t not in set(admin.list_topics())]
         created = []

@@ -162,7 +162,8 @@ def write_parquet_atomically(table: pa.Table, path: Path) -> None:
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise LakeWriteError(
-            error.errno, f"could not write {path} ({error.strerror}); no part of it is visible"
+            error.errno,
+            f"could not write {path} ({error.strerror or error}); no part of it is visible",
         ) from error
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -3,14 +3,19 @@
 `resolve_runtime()` is the one place a DAG task learns where the broker and the lake are:
 
 1. the Airflow connection `clemency_kafka` (host:port; its extra may add servers under
-   `bootstrap.servers` or `bootstrap_servers`), when Airflow defines it;
+   `bootstrap.servers` or `bootstrap_servers`), when Airflow defines it: its login and
+   password are the SASL username and password, and its extra may carry the other security
+   fields (`clemency.kafka_security.security_variables_from_connection`); each field it sets
+   overrides the matching `CLEMENCY_KAFKA_*` variable;
 2. the Airflow variable `clemency_lake`, when Airflow defines it;
 3. otherwise the `CLEMENCY_*` settings (`clemency.settings.load_settings()`).
 
 Whatever the source, the values are validated by `load_settings`, so a bad connection fails
-the same way a bad `CLEMENCY_BOOTSTRAP_SERVERS` does. This module imports nothing heavy and
-never imports Airflow itself: DAG files import it while being parsed, and outside a process
-that runs Airflow it is plain settings.
+the same way a bad `CLEMENCY_BOOTSTRAP_SERVERS` does. Secrets come from the connection (which
+Airflow may read from a secrets backend) or the environment, and are handed to Airflow's
+secret masker, so a task log shows `***` wherever one would appear. This module imports
+nothing heavy and never imports Airflow itself: DAG files import it while being parsed, and
+outside a process that runs Airflow it is plain settings.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from clemency.settings import PREFIX, Settings, load_settings
+from clemency.kafka_security import security_variables_from_connection
+from clemency.settings import PREFIX, Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,9 @@ ALERT_WEBHOOK_VARIABLE = PREFIX + "ALERT_WEBHOOK"
 # broker errors are matched by name so that nothing here imports kafka-python.
 _TRANSIENT_BY_NAME = frozenset({"kafka.errors.KafkaError", "clemency.broker.BrokerError"})
 
+# Masked in task logs whatever their source (the environment or the Kafka connection).
+_SECRET_VARIABLES = ("KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "PSEUDONYM_KEY")
+
 
 def resolve_runtime(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings for one task run: Airflow connection/variable first, `CLEMENCY_*` after.
@@ -44,14 +53,55 @@ def resolve_runtime(environ: Mapping[str, str] | None = None) -> Settings:
     so the CLI does not create an Airflow home as a side effect.
     """
     env = dict(os.environ if environ is None else environ)
-    if "airflow.sdk" in sys.modules:
-        servers = _airflow_bootstrap_servers()
-        if servers:
-            env[PREFIX + "BOOTSTRAP_SERVERS"] = servers
+    from_connection: dict[str, str] = {}
+    in_airflow = "airflow.sdk" in sys.modules
+    if in_airflow:
+        from_connection = _airflow_kafka_variables()
+        if PREFIX + "KAFKA_SASL_PASSWORD" in from_connection:
+            env.pop(PREFIX + "KAFKA_SASL_PASSWORD_FILE", None)  # the connection's wins
+        env.update(from_connection)
         lake = _airflow_variable(LAKE_VARIABLE)
         if lake:
             env[PREFIX + "LAKE"] = lake
-    return load_settings(env)
+        _mask(*(env.get(PREFIX + name) for name in _SECRET_VARIABLES))
+    try:
+        settings = load_settings(env)
+    except SettingsError as error:
+        variable = str(error).split(":", 1)[0]
+        if variable in from_connection:
+            raise SettingsError(
+                f"{error} (set from the Airflow connection {KAFKA_CONNECTION_ID})"
+            ) from None
+        raise
+    if in_airflow and settings.kafka.password is not None:
+        _mask(settings.kafka.password.reveal())  # it may have come from a password file
+    return settings
+
+
+def kafka_variables_from_connection(
+    host: str | None, port: int | None, login: str | None, password: str | None, extra: Any
+) -> dict[str, str]:
+    """The `CLEMENCY_*` variables an Airflow Kafka connection stands for: the bootstrap
+    servers and the security fields (SASL login/password, TLS files, protocol, mechanism)."""
+    found = {
+        PREFIX + name: value
+        for name, value in security_variables_from_connection(login, password, extra).items()
+    }
+    servers = bootstrap_servers_from_connection(host, port, extra)
+    if servers:
+        found[PREFIX + "BOOTSTRAP_SERVERS"] = servers
+    return found
+
+
+def _mask(*secrets: str | None) -> None:
+    """Hand secrets to Airflow's masker: task logs show `***` in their place."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        return
+    for secret in secrets:
+        if secret:
+            mask_secret(secret)
 
 
 def bootstrap_servers_from_connection(host: str | None, port: int | None, extra: Any) -> str:
@@ -69,22 +119,29 @@ def bootstrap_servers_from_connection(host: str | None, port: int | None, extra:
     return ",".join(unique)
 
 
-def _airflow_bootstrap_servers() -> str | None:
+def _airflow_kafka_variables() -> dict[str, str]:
     try:
         from airflow.sdk import Connection
         from airflow.sdk.exceptions import AirflowNotFoundException
     except ImportError:
-        return None
+        return {}
     try:
         connection = Connection.get(KAFKA_CONNECTION_ID)
     except AirflowNotFoundException:
-        return None  # not defined: the settings decide (any other error is raised)
-    servers = bootstrap_servers_from_connection(
-        connection.host, connection.port, connection.extra_dejson
+        return {}  # not defined: the settings decide (any other error is raised)
+    _mask(connection.password)  # Airflow masks it too; this does not depend on that
+    found = kafka_variables_from_connection(
+        connection.host,
+        connection.port,
+        connection.login,
+        connection.password,
+        connection.extra_dejson,
     )
-    if servers:
-        log.info("bootstrap servers from Airflow connection %s", KAFKA_CONNECTION_ID)
-    return servers or None
+    if found:
+        # Names only: the values may be secrets.
+        names = ", ".join(sorted(name.removeprefix(PREFIX) for name in found))
+        log.info("from Airflow connection %s: %s", KAFKA_CONNECTION_ID, names)
+    return found
 
 
 def _airflow_variable(key: str) -> str | None:

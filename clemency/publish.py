@@ -15,6 +15,7 @@ from kafka.errors import KafkaError
 
 from clemency.contracts import event_type, message_key, normalise, validate_event
 from clemency.kafka_clients import new_producer
+from clemency.kafka_security import KafkaSecurity
 
 
 @dataclass
@@ -47,8 +48,8 @@ class Publisher:
     delivery failures are collected from the futures at `flush()` and reported per line.
     """
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._producer = new_producer(bootstrap_servers)
+    def __init__(self, bootstrap_servers: str, *, security: KafkaSecurity | None = None) -> None:
+        self._producer = new_producer(bootstrap_servers, security=security)
         self._pending: list[tuple[int, str, Any]] = []
         self.report = PublishReport()
 
@@ -97,9 +98,11 @@ def publish_events(
     bootstrap_servers: str,
     events: Iterable[dict[str, Any]],
     progress: Callable[[int], None] | None = None,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> PublishReport:
     """Publish an iterable of event dicts; position in the iterable is the 'line'."""
-    with Publisher(bootstrap_servers) as publisher:
+    with Publisher(bootstrap_servers, security=security) as publisher:
         for position, record in enumerate(events, start=1):
             publisher.send(position, record)
             if progress is not None:
@@ -124,9 +127,11 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, object | Rejected]]:
                 )
 
 
-def publish_file(bootstrap_servers: str, path: Path) -> PublishReport:
+def publish_file(
+    bootstrap_servers: str, path: Path, *, security: KafkaSecurity | None = None
+) -> PublishReport:
     """`clemency publish FILE.jsonl`: every valid line sent, every invalid one reported."""
-    with Publisher(bootstrap_servers) as publisher:
+    with Publisher(bootstrap_servers, security=security) as publisher:
         for number, item in read_jsonl(path):
             if isinstance(item, Rejected):
                 publisher.report.rejected.append(item)

@@ -9,8 +9,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from clemency.kafka_security import (
+    MECHANISMS,
+    PLAINTEXT,
+    PROTOCOLS,
+    KafkaSecurity,
+    Secret,
+)
 
 PREFIX = "CLEMENCY_"
 
@@ -35,9 +43,12 @@ class Settings:
 
     bootstrap_servers: str
     lake: Path
-    pseudonym_key: str
+    pseudonym_key: str = field(repr=False)  # a secret: never in a repr, a log or an error
     environment: str
     topic_partitions: int
+    kafka: KafkaSecurity = PLAINTEXT
+    quarantine_retention_days: int = 90
+    raw_retention_days: int | None = None  # None: raw is kept for good (see retention.py)
 
     @property
     def uses_demo_key(self) -> bool:
@@ -51,6 +62,28 @@ VARIABLES: dict[str, str] = {
     "PSEUDONYM_KEY": "HMAC key for person pseudonyms; the demo key is refused outside `demo`",
     "ENVIRONMENT": "`demo`, `test`, `staging` or `production`",
     "TOPIC_PARTITIONS": "partitions per topic when the pipeline creates its topics (1-64)",
+    "QUARANTINE_RETENTION_DAYS": "days `clemency purge` keeps quarantined records and "
+    "validation results (default 90)",
+    "RAW_RETENTION_DAYS": "days `clemency purge` keeps raw records (default: unset, kept for "
+    "good, since eligibility reads whole histories)",
+    "KAFKA_SECURITY_PROTOCOL": "`PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`; "
+    "in `staging`/`production` no Kafka client is built over the unencrypted two unless "
+    "`CLEMENCY_KAFKA_ALLOW_PLAINTEXT=true`",
+    "KAFKA_ALLOW_PLAINTEXT": "`true` lets `staging`/`production` talk to Kafka unencrypted "
+    "(default `false`)",
+    "KAFKA_SASL_MECHANISM": "`PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`; required with SASL_*",
+    "KAFKA_SASL_USERNAME": "SASL user; required with SASL_*",
+    "KAFKA_SASL_PASSWORD": "SASL password (secret: from the environment or a secrets store, "
+    "never a file in the repository); required with SASL_* unless the next one is set",
+    "KAFKA_SASL_PASSWORD_FILE": "file holding the SASL password (Docker/Kubernetes secret), "
+    "instead of CLEMENCY_KAFKA_SASL_PASSWORD",
+    "KAFKA_SSL_CAFILE": "PEM file of the CA(s) that signed the brokers' certificates "
+    "(default: the system's CAs); SSL/SASL_SSL only",
+    "KAFKA_SSL_CERTFILE": "PEM client certificate, for brokers that require mutual TLS",
+    "KAFKA_SSL_KEYFILE": "PEM private key of the client certificate",
+    "KAFKA_SSL_KEY_PASSWORD": "password of an encrypted KAFKA_SSL_KEYFILE (secret)",
+    "KAFKA_SSL_CHECK_HOSTNAME": "`true` (default) checks the broker's certificate matches "
+    "its host name; `false` only for brokers reached by an address their certificate lacks",
 }
 
 
@@ -108,4 +141,150 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key=key,
         environment=environment,
         topic_partitions=partitions,
+        quarantine_retention_days=_days(
+            get("QUARANTINE_RETENTION_DAYS", ""), "QUARANTINE_RETENTION_DAYS"
+        )
+        or 90,
+        raw_retention_days=_days(get("RAW_RETENTION_DAYS", ""), "RAW_RETENTION_DAYS"),
+        kafka=_kafka_security(env, get, environment),
     )
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _kafka_security(env: Mapping[str, str], get, environment: str) -> KafkaSecurity:
+    """`KafkaSecurity` from the `CLEMENCY_KAFKA_*` variables. Errors name the variable and,
+    for a secret, never its value (a password file is named by its path)."""
+
+    def flag(name: str, default: bool) -> bool:
+        text = get(name, "").lower()
+        if not text:
+            return default
+        if text not in _TRUE | _FALSE:
+            raise SettingsError(f"{PREFIX}{name}: {text!r} is not true or false")
+        return text in _TRUE
+
+    protocol = get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() or "PLAINTEXT"
+    if protocol not in PROTOCOLS:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {', '.join(PROTOCOLS)}"
+        )
+    # Enforced when a Kafka client is built (kafka_clients), not here: commands and the dbt
+    # plugin that never talk to Kafka load these settings too, and in Airflow the security
+    # may come from the connection rather than from this environment.
+    allow_plaintext = flag("KAFKA_ALLOW_PLAINTEXT", False)
+    require_encryption = environment in {"staging", "production"} and not allow_plaintext
+
+    sasl = protocol.startswith("SASL_")
+    tls = protocol in {"SSL", "SASL_SSL"}
+
+    def only_with(name: str, needed: bool, what: str) -> None:
+        if get(name, "") and not needed:
+            raise SettingsError(
+                f"{PREFIX}{name}: set, but {PREFIX}KAFKA_SECURITY_PROTOCOL is {protocol} "
+                f"({what}); set the protocol or unset this variable"
+            )
+
+    for name in ("SASL_MECHANISM", "SASL_USERNAME", "SASL_PASSWORD", "SASL_PASSWORD_FILE"):
+        only_with(f"KAFKA_{name}", sasl, "SASL needs SASL_PLAINTEXT or SASL_SSL")
+    for name in ("SSL_CAFILE", "SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD"):
+        only_with(f"KAFKA_{name}", tls, "TLS needs SSL or SASL_SSL")
+    check_hostname = flag("KAFKA_SSL_CHECK_HOSTNAME", True)
+
+    mechanism = username = password = None
+    if sasl:
+        mechanism = get("KAFKA_SASL_MECHANISM", "").upper()
+        if mechanism not in MECHANISMS:
+            raise SettingsError(
+                f"{PREFIX}KAFKA_SASL_MECHANISM: {mechanism or '(unset)'!r} is not one of "
+                f"{', '.join(MECHANISMS)} (required with {protocol})"
+            )
+        username = get("KAFKA_SASL_USERNAME", "")
+        if not username:
+            raise SettingsError(f"{PREFIX}KAFKA_SASL_USERNAME: required with {protocol}")
+        password = _sasl_password(env, get, protocol)
+
+    def readable(name: str) -> Path | None:
+        text = get(name, "")
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{PREFIX}{name}: {path} is not a file")
+        if not os.access(path, os.R_OK):
+            raise SettingsError(f"{PREFIX}{name}: {path} is not readable by this user")
+        return path.resolve()
+
+    cafile = readable("KAFKA_SSL_CAFILE")
+    certfile = readable("KAFKA_SSL_CERTFILE")
+    keyfile = readable("KAFKA_SSL_KEYFILE")
+    if keyfile is not None and certfile is None:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SSL_KEYFILE: set without {PREFIX}KAFKA_SSL_CERTFILE (the key "
+            "belongs to a client certificate)"
+        )
+    key_password = env.get(PREFIX + "KAFKA_SSL_KEY_PASSWORD", "")  # a secret: not stripped
+    if key_password and certfile is None:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SSL_KEY_PASSWORD: set without a client key "
+            f"({PREFIX}KAFKA_SSL_CERTFILE/KAFKA_SSL_KEYFILE)"
+        )
+    return KafkaSecurity(
+        security_protocol=protocol,
+        sasl_mechanism=mechanism,
+        username=username,
+        password=password,
+        ssl_cafile=cafile,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        ssl_password=Secret(key_password) if key_password else None,
+        ssl_check_hostname=check_hostname,
+        require_encryption=require_encryption,
+    )
+
+
+def _sasl_password(env: Mapping[str, str], get, protocol: str) -> Secret:
+    """From CLEMENCY_KAFKA_SASL_PASSWORD or the file CLEMENCY_KAFKA_SASL_PASSWORD_FILE names.
+
+    Taken as given (spaces are part of a password; only a file's final line break is
+    dropped). Errors name the variable or the file, never the content.
+    """
+    text = env.get(PREFIX + "KAFKA_SASL_PASSWORD", "")
+    file_name = get("KAFKA_SASL_PASSWORD_FILE", "")
+    if text and file_name:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SASL_PASSWORD_FILE: set together with {PREFIX}KAFKA_SASL_PASSWORD; "
+            "set one of them"
+        )
+    if file_name:
+        path = Path(file_name).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise SettingsError(
+                f"{PREFIX}KAFKA_SASL_PASSWORD_FILE: cannot read {path} ({reason})"
+            ) from None
+        if not text:
+            raise SettingsError(f"{PREFIX}KAFKA_SASL_PASSWORD_FILE: {path} is empty")
+    if not text:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SASL_PASSWORD: required with {protocol} "
+            f"(or {PREFIX}KAFKA_SASL_PASSWORD_FILE)"
+        )
+    return Secret(text)
+
+
+def _days(text: str, name: str) -> int | None:
+    """A retention period in whole days (1-36500); empty means none."""
+    if not text:
+        return None
+    try:
+        days = int(text)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}: {text!r} is not a whole number of days") from None
+    if not 1 <= days <= 36_500:
+        raise SettingsError(f"{PREFIX}{name}: {days} is outside 1-36500 days")
+    return days

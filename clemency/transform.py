@@ -5,21 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from clemency.audit import audited
 from clemency.contracts import topics
 from clemency.ingest import RAW_SCHEMA
-from clemency.lake import Lake, copy_atomically, write_parquet_atomically
+from clemency.lake import Lake, column_range, copy_atomically, write_parquet_atomically
 from clemency.paths import TRANSFORMS_DIR
 
 
 class TransformError(RuntimeError):
     """dbt failed; the message carries the tail of its log."""
+
+
+class WarehouseLocked(TransformError):
+    """Another process holds the DuckDB warehouse file (another build, or someone's session)."""
+
+
+# DuckDB's own wording when another process holds the file lock.
+_LOCK_MESSAGE = re.compile(r"Could not set lock on file[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,38 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
     env = {**os.environ, "CLEMENCY_LAKE": str(lake.root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
+        locked = _LOCK_MESSAGE.search(completed.stdout + completed.stderr)
+        if locked:  # taken between our check and dbt's start
+            raise WarehouseLocked(_locked_message(lake, locked.group(0)))
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])
         raise TransformError(f"dbt {' '.join(args)} failed for as-of {as_of}:\n{tail}")
     return TransformResult(as_of, command, log_dir / "dbt.log")
+
+
+def wait_for_warehouse(lake: Lake, timeout_s: float) -> None:
+    """Return once the warehouse file can be opened for writing; raise `WarehouseLocked`
+    naming the process that holds it if that takes longer than `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            duckdb.connect(str(lake.warehouse)).close()
+            return
+        except duckdb.IOException as error:
+            locked = _LOCK_MESSAGE.search(str(error))
+            if not locked:
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(_locked_message(lake, locked.group(0), timeout_s)) from None
+            time.sleep(min(1.0, timeout_s / 10 or 0.1))
+
+
+def _locked_message(lake: Lake, duckdb_text: str, waited_s: float | None = None) -> str:
+    waited = f" after waiting {waited_s:g} s" if waited_s else ""
+    return (
+        f"the warehouse {lake.warehouse} is locked by another process{waited} "
+        f"({duckdb_text.strip()}); another transform may be running, or someone has the file "
+        "open in DuckDB: let it finish or close it, then run again. Nothing was built."
+    )
 
 
 def ensure_raw_topics(lake: Lake) -> None:
@@ -78,15 +120,48 @@ def ensure_raw_topics(lake: Lake) -> None:
             write_parquet_atomically(empty, folder / "partition=none" / "empty.parquet")
 
 
-def transform(lake: Lake, as_of: dt.date) -> TransformResult:
+def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> TransformResult:
     """Seed, build and data-test every model for `as_of`; the marts land under curated/,
     and a copy under curated/snapshots/as_of=<date>/ (a rerun of that date replaces it).
 
     dbt unit tests check the rules' SQL, not the data, so they run in the test suite
     (tests/test_dbt_unit.py), not in every production build.
     """
-    ensure_raw_topics(lake)
-    result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
-    for mart in sorted(lake.curated.glob("*.parquet")):
-        copy_atomically(mart, lake.snapshot(as_of) / mart.name)
-    return result
+    arguments = {"as_of": as_of.isoformat(), "lock_timeout_s": lock_timeout_s}
+    with audited(lake, "transform", arguments) as record:
+        record.inputs = raw_offsets(lake)
+        lake.root.mkdir(parents=True, exist_ok=True)
+        wait_for_warehouse(lake, lock_timeout_s)
+        ensure_raw_topics(lake)
+        result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
+        for mart in sorted(lake.curated.glob("*.parquet")):
+            snapshot = lake.snapshot(as_of) / mart.name
+            copy_atomically(mart, snapshot)
+            record.add_output(snapshot, lake, rows=pq.ParquetFile(snapshot).metadata.num_rows)
+        return result
+
+
+def raw_offsets(lake: Lake) -> list[dict]:
+    """What a build reads: per raw partition, its files, rows and highest Kafka offset
+    (from the Parquet footers, so this costs no data reads)."""
+    found = []
+    for folder in sorted(lake.raw.glob("*/partition=*")):
+        files = sorted(folder.glob("*.parquet"))
+        rows, highest = 0, None
+        for path in files:
+            metadata = pq.ParquetFile(path).metadata
+            rows += metadata.num_rows
+            bounds = column_range(metadata, "kafka_offset")
+            if bounds is not None:
+                highest = bounds[1] if highest is None else max(highest, bounds[1])
+        if rows:
+            found.append(
+                {
+                    "topic": folder.parent.name,
+                    "partition": folder.name.removeprefix("partition="),
+                    "files": len(files),
+                    "rows": rows,
+                    "max_offset": highest,
+                }
+            )
+    return found

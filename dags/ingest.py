@@ -43,7 +43,7 @@ def ingest():
         from clemency.orchestration import resolve_runtime
 
         runtime = resolve_runtime()
-        result = run_ingest(runtime.bootstrap_servers, Lake(runtime.lake))
+        result = run_ingest(runtime.bootstrap_servers, Lake(runtime.lake), security=runtime.kafka)
         totals = {name: result.total(name) for name in ("consumed", "landed", "quarantined")}
         outlet_events[RAW_LAKE].extra = {"ingest_run_id": result.run_id, **totals}
         return totals

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 from factories import admitted, facility, graded, imposed
 
+from clemency.audit import load_runs
 from clemency.broker import EmbeddedBroker
 from clemency.contracts import topics
 from clemency.kafka_clients import ensure_topics
@@ -352,6 +353,65 @@ def test_ingest_dag_lands_the_raw_lake(dagbag, fresh_broker, lake, monkeypatch):
     assert _xcom(run, "land_new_records") == totals
     extra = _asset_extras(RAW_URI)[-1]  # the RAW_LAKE event carries the same ledger totals
     assert {name: extra.get(name) for name in totals} == totals and extra["ingest_run_id"]
+    (record,) = load_runs(lake, command="ingest")  # the audit trail names the DAG run
+    assert record.run_id == extra["ingest_run_id"] and record.status == "succeeded"
+    assert record.trigger["kind"] == "airflow"
+    assert (record.trigger["dag_id"], record.trigger["task_id"]) == ("ingest", "land_new_records")
+    assert record.trigger["dag_run_id"] == run.run_id
+    assert sum(i["consumed"] for i in record.inputs) == sent
+
+
+@pytest.mark.broker
+def test_the_kafka_password_never_reaches_a_task_log_or_the_lake(
+    airflow_env, dagbag, fresh_broker, lake, monkeypatch, capfd, caplog
+):
+    """The SASL password comes from the connection `clemency_kafka`; the task takes the SASL
+    path and fails there (the embedded broker has no SASL). No log record (kafka-python's and
+    ours at DEBUG), nothing printed, no file of the Airflow home (logs, metadata database) and
+    no lake file holds the password or the pseudonym key; and both were handed to Airflow's
+    secret masker, which redacts them from the task logs a deployment's supervisor writes
+    (`dag.test()` runs the task in this process and writes no task-log file)."""
+    import logging
+    import uuid
+
+    from airflow.sdk._shared.secrets_masker import redact
+
+    import clemency.kafka_clients
+
+    secret = f"planted-{uuid.uuid4().hex}"
+    pseudonym_key = f"pseudonym-{secret}"  # from the environment: only we mask it
+    connection = {
+        "host": "127.0.0.1",
+        "port": fresh_broker.port,
+        "login": "clemency",
+        "password": secret,
+        "extra": {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "SCRAM-SHA-512"},
+    }
+    _point_airflow_at(monkeypatch, connection, lake)
+    monkeypatch.setenv("CLEMENCY_PSEUDONYM_KEY", pseudonym_key)
+    monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
+    dag = dagbag.get_dag("ingest")
+    monkeypatch.setattr(dag.get_task("land_new_records"), "retries", 0)  # fail at once
+    for logger in ("kafka", "clemency"):
+        caplog.set_level(logging.DEBUG, logger=logger)
+
+    run = dag.test()
+
+    assert run.state == "failed"
+    captured = capfd.readouterr()
+    output = caplog.text + captured.out + captured.err
+    assert "SaslHandshake failed: UnsupportedSaslMechanismError" in output  # the SASL path
+    assert "BrokerUnavailable" in output  # and the task's one-line failure
+    for planted in (secret, pseudonym_key):
+        assert planted not in output
+        leaked = [
+            path
+            for root in (Path(airflow_env["AIRFLOW_HOME"]), lake.root)
+            for path in root.rglob("*")
+            if path.is_file() and planted.encode() in path.read_bytes()
+        ]
+        assert leaked == []
+        assert redact(f"a line holding {planted}") == "a line holding ***"
 
 
 # -- (d, e) the daily eligibility run -----------------------------------------------------
@@ -422,6 +482,11 @@ def test_a_dag_day_equals_the_cli_run_for_that_day_and_a_rerun_replaces_it(daily
     assert sorted(p.name for p in (lake.curated / "snapshots").iterdir()) == [
         f"as_of={DAILY_AS_OF}"
     ]  # replaced, not added
+    by_dag, by_hand = reversed(load_runs(lake, command="transform"))
+    assert by_dag.trigger["kind"] == "airflow" and by_dag.trigger["dag_id"] == "eligibility_daily"
+    assert by_hand.trigger["kind"] == "cli" and by_hand.trigger["user"]
+    assert by_dag.inputs == by_hand.inputs and by_dag.inputs  # the same raw offsets were read
+    assert {o["path"] for o in by_dag.outputs} == {o["path"] for o in by_hand.outputs}
 
 
 @pytest.mark.slow

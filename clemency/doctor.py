@@ -1,0 +1,298 @@
+"""`clemency doctor`: check the lake and explain every problem with what to do about it.
+
+Read-only. It opens every Parquet file (a torn or overwritten file fails here, not in the
+middle of a dbt build), checks that raw and quarantine files sit where their Kafka
+coordinates say and do not overlap, compares each file with the SHA-256 its run recorded
+on the audit trail, and looks at the warehouse file, the restricted folders' permissions
+and runs that never finished.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from clemency.audit import load_runs, sha256_of
+from clemency.lake import OFFSET_FILE, Lake, column_range
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    code: str
+    path: str
+    problem: str
+    remedy: str
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def examine(lake: Lake) -> list[Finding]:
+    """Every problem found, errors first."""
+    findings = [
+        *_restricted_permissions(lake),
+        *_temporary_files(lake),
+        *_parquet_files(lake),
+        *_checksums(lake),
+        *_warehouse(lake),
+        *_unfinished_runs(lake),
+    ]
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.code, f.path))
+
+
+def _relative(lake: Lake, path: Path) -> str:
+    try:
+        return str(path.relative_to(lake.root))
+    except ValueError:
+        return str(path)
+
+
+# -- restricted zones -----------------------------------------------------------------------
+
+
+def _restricted_permissions(lake: Lake) -> Iterator[Finding]:
+    for zone in lake.restricted_zones:
+        if zone.is_dir() and stat.S_IMODE(zone.stat().st_mode) & 0o077:
+            yield Finding(
+                ERROR,
+                "restricted_zone_open",
+                _relative(lake, zone),
+                f"holds original records (names, citizen IDs) but its mode is "
+                f"{stat.S_IMODE(zone.stat().st_mode):o}: other users can read it",
+                f"chmod -R go-rwx {zone} (the next ingest also restores mode 700)",
+            )
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def _temporary_files(lake: Lake) -> Iterator[Finding]:
+    for path in sorted(lake.root.rglob(".*.tmp")):
+        yield Finding(
+            WARNING,
+            "temporary_file",
+            _relative(lake, path),
+            "half-written file left by a process killed while writing; readers never see it",
+            "nothing: the next ingest of that partition removes it (or delete it by hand)",
+        )
+
+
+def _parquet_files(lake: Lake) -> Iterator[Finding]:
+    ranges: dict[tuple[Path, bool], list[tuple[int, int, int, Path]]] = defaultdict(list)
+    for path in sorted(lake.root.rglob("*.parquet")):
+        if any(part.startswith(".") for part in path.relative_to(lake.root).parts):
+            continue
+        try:
+            parquet = pq.ParquetFile(path)
+            for group in range(parquet.metadata.num_row_groups):
+                parquet.read_row_group(group)  # pages too, not only the footer
+        except Exception as error:  # noqa: BLE001 - any read failure is the finding
+            yield _corrupt(lake, path, error)
+            continue
+        if lake.is_offset_zone(path):
+            found = _check_offset_file(lake, path, parquet)
+            if isinstance(found, Finding):
+                yield found
+            elif found is not None:
+                ranges[(path.parent, path.name.endswith("+gate.parquet"))].append(found)
+    for (folder, _), files in ranges.items():
+        files.sort()
+        for (first, _low, high, path), (next_first, _, _, next_path) in zip(
+            files, files[1:], strict=False
+        ):
+            if high >= next_first:
+                yield Finding(
+                    ERROR,
+                    "offset_overlap",
+                    _relative(lake, next_path),
+                    f"holds offsets from {next_first}, but {path.name} already holds offsets "
+                    f"up to {high}: those records would be read twice",
+                    f"delete both files and replay from offset {first}: "
+                    f"{_replay_command(folder, first)}",
+                )
+
+
+def _check_offset_file(lake: Lake, path: Path, parquet: pq.ParquetFile):
+    match = OFFSET_FILE.match(path.name)
+    if match is None:
+        if path.name == "empty.parquet" and path.parent.name == "partition=none":
+            return None  # the placeholder transform writes for a topic with no events yet
+        return Finding(
+            ERROR,
+            "unexpected_file",
+            _relative(lake, path),
+            "not named <topic>+<partition>+<offset>.parquet, yet staging reads every "
+            "Parquet file in this folder as landed records",
+            "move it out of the lake",
+        )
+    first = int(match["offset"])
+    where = f"partition={match['partition']}"
+    if match["topic"] != path.parent.parent.name or where != path.parent.name:
+        return Finding(
+            ERROR,
+            "misplaced_file",
+            _relative(lake, path),
+            f"its name says {match['topic']}/{where} but it sits in "
+            f"{path.parent.parent.name}/{path.parent.name}",
+            "move it back to the folder its name gives",
+        )
+    bounds = column_range(parquet.metadata, "kafka_offset")
+    if bounds is None:
+        return None  # no rows: every record of that chunk went elsewhere
+    low, high = bounds
+    if low < first:
+        return Finding(
+            ERROR,
+            "offset_mismatch",
+            _relative(lake, path),
+            f"holds offset {low}, before the first offset {first} its name gives",
+            f"delete it and replay from offset {low}: {_replay_command(path.parent, low)}",
+        )
+    return (first, low, high, path)
+
+
+def _replay_command(folder: Path, offset: int) -> str:
+    topic, partition = folder.parent.name, folder.name.removeprefix("partition=")
+    return (
+        f"`clemency replay --topic {topic} --partition {partition} --from-offset {offset}` "
+        "then `clemency ingest` (Kafka must still hold those offsets)"
+    )
+
+
+_SNAPSHOT = re.compile(r"as_of=(\d{4}-\d{2}-\d{2})")
+
+
+def _corrupt(lake: Lake, path: Path, error: Exception) -> Finding:
+    name = _relative(lake, path)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    match = OFFSET_FILE.match(path.name)
+    if lake.is_offset_zone(path) and match:
+        remedy = (
+            f"its records start at offset {match['offset']}: delete it and re-land them with "
+            f"{_replay_command(path.parent, int(match['offset']))}"
+        )
+    elif (snapshot := _SNAPSHOT.search(name)) is not None:
+        remedy = f"delete it and rebuild: `clemency transform --as-of {snapshot[1]}`"
+    elif path.parent == lake.curated:
+        remedy = "delete it and rebuild: `clemency transform --as-of <the date you need>`"
+    elif path.parent == lake.ingest_ledger:
+        remedy = (
+            "the ingest run's offsets are also on the audit trail "
+            f"(`clemency runs {path.stem}`); delete the file"
+        )
+    else:
+        remedy = "restore it from a backup or delete it"
+    return Finding(ERROR, "corrupt_parquet", name, f"cannot be read as Parquet: {reason}", remedy)
+
+
+# -- audit trail ----------------------------------------------------------------------------
+
+
+def _checksums(lake: Lake) -> Iterator[Finding]:
+    """Each file against the checksum of the last run that wrote it."""
+    latest: dict[str, tuple[str, str]] = {}
+    purged: set[str] = set()
+    for record in reversed(load_runs(lake)):  # oldest first, so later runs win
+        for output in record.outputs:
+            if output.get("deleted"):
+                purged.add(output["path"])
+                latest.pop(output["path"], None)
+            elif "sha256" in output:
+                latest[output["path"]] = (output["sha256"], record.run_id)
+                purged.discard(output["path"])
+    for name, (expected, run_id) in sorted(latest.items()):
+        path = lake.root / name
+        if not path.exists():
+            yield Finding(
+                WARNING,
+                "missing_file",
+                name,
+                f"written by run {run_id}, gone since, and no purge removed it",
+                "if it was removed on purpose, nothing; otherwise replay or rebuild it "
+                "(`clemency runs " + run_id + "` shows what the run read)",
+            )
+            continue
+        actual = sha256_of(path)
+        if actual != expected:
+            yield Finding(
+                ERROR,
+                "checksum_mismatch",
+                name,
+                f"changed since run {run_id} wrote it (SHA-256 {expected[:12]}…, "
+                f"now {actual[:12]}…): written outside the pipeline, or the disk corrupted it",
+                "treat its content as untrusted: delete it and replay or rebuild it "
+                "(`clemency runs " + run_id + "` shows the run's inputs)",
+            )
+
+
+def _unfinished_runs(lake: Lake) -> Iterator[Finding]:
+    host = os.uname().nodename
+    for record in load_runs(lake, status="running"):
+        pid = record.trigger.get("pid")
+        if record.trigger.get("host") != host or not isinstance(pid, int) or _alive(pid):
+            continue
+        yield Finding(
+            WARNING,
+            "interrupted_run",
+            f"audit/runs/{record.started_at[:10]}/{record.run_id}.json",
+            f"{record.command} run {record.run_id} started {record.started_at} and its "
+            f"process ({pid}) is gone without finishing",
+            "nothing for ingest (the next run resumes from the committed offsets); for a "
+            "transform or report, run it again",
+        )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- warehouse ------------------------------------------------------------------------------
+
+
+def _warehouse(lake: Lake) -> Iterator[Finding]:
+    if not lake.warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(lake.warehouse), read_only=True).close()
+    except duckdb.IOException as error:
+        text = str(error).strip().splitlines()[0]
+        if "Could not set lock" in text:
+            yield Finding(
+                WARNING,
+                "warehouse_locked",
+                _relative(lake, lake.warehouse),
+                f"held by another process: {text}",
+                "a transform waits for it (then fails clearly); close the other session",
+            )
+        else:
+            yield _broken_warehouse(lake, text)
+    except duckdb.Error as error:
+        yield _broken_warehouse(lake, str(error).strip().splitlines()[0])
+
+
+def _broken_warehouse(lake: Lake, text: str) -> Finding:
+    return Finding(
+        ERROR,
+        "warehouse_unreadable",
+        _relative(lake, lake.warehouse),
+        f"DuckDB cannot open it: {text}",
+        "delete it: it holds only what dbt rebuilds from the raw lake on the next transform",
+    )
