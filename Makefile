@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
-.PHONY: install demo test lint fmt bench airflow clean
+.PHONY: install demo test fuzz lint fmt bench airflow clean
 
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -29,6 +29,11 @@ fmt: install
 
 test: lint
 	$(BIN)/pytest
+
+# The property/fuzz tests with the long Hypothesis profile (`make test` runs them bounded);
+# what it finds is kept in test-artifacts/hypothesis and replayed first next time.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: install
 	$(BIN)/python -m benchmarks

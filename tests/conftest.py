@@ -8,11 +8,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from clemency.broker import EmbeddedBroker
 from clemency.lake import Lake
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+# Hypothesis budgets (tests/test_fuzz.py): `ci`, the default, is bounded and derandomised
+# so `make test` is quick and repeatable; `make fuzz` sets HYPOTHESIS_PROFILE=fuzz for a
+# long random search that keeps what it finds in test-artifacts/hypothesis for replay.
+_slow_is_fine = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_slow_is_fine,
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=5000,
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(ARTIFACTS / "hypothesis"),
+    print_blob=True,
+    suppress_health_check=_slow_is_fine,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
