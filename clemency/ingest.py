@@ -372,19 +372,32 @@ class IngestRun:
         write_parquet_atomically(pa.Table.from_pylist(rows), path)
 
 
+# A dead letter carries the record plus headers and must stay under the producer's 1 MiB
+# request limit, though the broker accepted the original at up to its own limit.
+MAX_DEAD_LETTER_KEY = 1024
+MAX_DEAD_LETTER_VALUE = 512 * 1024
+
+
 def _send_dead_letters(dead_letters, rows: list[dict]) -> None:
-    """Each quarantined record also goes to `<topic>.dlq`, its reasons in the headers."""
+    """Each quarantined record also goes to `<topic>.dlq`, its reasons in the headers.
+
+    An oversized key or value is cut, with header `clemency.truncated` giving the original
+    sizes; the quarantine file keeps every byte."""
     for row in rows:
         source = f"{row['kafka_topic']}/{row['kafka_partition']}/{row['kafka_offset']}"
+        key, value = row["kafka_key"], row["value"]
+        headers = [
+            ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
+            ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
+            ("clemency.source", source.encode()),
+        ]
+        if len(key or b"") > MAX_DEAD_LETTER_KEY or len(value or b"") > MAX_DEAD_LETTER_VALUE:
+            sizes = f"key={len(key or b'')},value={len(value or b'')}"
+            headers.append(("clemency.truncated", sizes.encode()))
+            key = key[:MAX_DEAD_LETTER_KEY] if key is not None else None
+            value = value[:MAX_DEAD_LETTER_VALUE] if value is not None else None
         dead_letters.send(
-            dead_letter_topic(row["kafka_topic"]),
-            key=row["kafka_key"],
-            value=row["value"],
-            headers=[
-                ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
-                ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
-                ("clemency.source", source.encode()),
-            ],
+            dead_letter_topic(row["kafka_topic"]), key=key, value=value, headers=headers
         )
     dead_letters.flush()
 

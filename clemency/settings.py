@@ -118,7 +118,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
 
     key = get("PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
-    if environment in {"staging", "production"} and key == DEMO_PSEUDONYM_KEY:
+    if environment != "demo" and key == DEMO_PSEUDONYM_KEY:
         raise SettingsError(
             f"{PREFIX}PSEUDONYM_KEY: the demo key is refused in {environment}; set a secret key"
         )

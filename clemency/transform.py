@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import subprocess
@@ -21,6 +22,9 @@ from clemency.contracts import topics
 from clemency.ingest import RAW_SCHEMA
 from clemency.lake import Lake, column_range, copy_atomically, write_parquet_atomically
 from clemency.paths import TRANSFORMS_DIR
+from clemency.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
 class TransformError(RuntimeError):
@@ -127,7 +131,16 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
     dbt unit tests check the rules' SQL, not the data, so they run in the test suite
     (tests/test_dbt_unit.py), not in every production build.
     """
-    arguments = {"as_of": as_of.isoformat(), "lock_timeout_s": lock_timeout_s}
+    # The key itself never leaves the environment; which kind was used is on record, so
+    # marts built with the public demo key are never mistaken for protected ones.
+    demo_key = load_settings().uses_demo_key
+    if demo_key:
+        log.warning("person_key pseudonyms use the public demo key: demo data only")
+    arguments = {
+        "as_of": as_of.isoformat(),
+        "lock_timeout_s": lock_timeout_s,
+        "pseudonyms": "demo key (not for production)" if demo_key else "secret key",
+    }
     with audited(lake, "transform", arguments) as record:
         record.inputs = raw_offsets(lake)
         lake.root.mkdir(parents=True, exist_ok=True)

@@ -486,6 +486,7 @@ def test_a_dag_day_equals_the_cli_run_for_that_day_and_a_rerun_replaces_it(daily
     assert by_dag.trigger["kind"] == "airflow" and by_dag.trigger["dag_id"] == "eligibility_daily"
     assert by_hand.trigger["kind"] == "cli" and by_hand.trigger["user"]
     assert by_dag.inputs == by_hand.inputs and by_dag.inputs  # the same raw offsets were read
+    assert by_dag.arguments["pseudonyms"] == "demo key (not for production)"
     assert {o["path"] for o in by_dag.outputs} == {o["path"] for o in by_hand.outputs}
 
 

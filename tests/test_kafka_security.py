@@ -297,7 +297,8 @@ def test_production_accepts_tls_or_an_explicit_plaintext_opt_in(pem_files):
     assert not opted_in.require_encryption
     assert clemency.kafka_clients._security(opted_in) == {"security_protocol": "PLAINTEXT"}
     assert load_settings({**PRODUCTION, "CLEMENCY_ENVIRONMENT": "staging"}).kafka.require_encryption
-    assert not load_settings({"CLEMENCY_ENVIRONMENT": "test"}).kafka.require_encryption
+    test_environment = {"CLEMENCY_ENVIRONMENT": "test", "CLEMENCY_PSEUDONYM_KEY": "k" * 32}
+    assert not load_settings(test_environment).kafka.require_encryption
 
 
 def test_cli_refuses_plaintext_in_production_naming_the_variable(tmp_path):

@@ -125,6 +125,8 @@ def test_disk_refusing_writes_while_landing_leaves_no_file_and_commits_nothing(p
         "PATH": "/usr/bin:/bin",
         "CLEMENCY_LAKE": str(lake.root),
         "CLEMENCY_BOOTSTRAP_SERVERS": published,
+        # the limit applies to every file the child writes: no truncated .pyc in the venv
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     full = subprocess.run(
         [CLEMENCY, "ingest"],

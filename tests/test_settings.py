@@ -58,7 +58,8 @@ def test_lake_that_is_a_file_is_refused(tmp_path):
         load_settings({"CLEMENCY_LAKE": str(a_file)})
 
 
-def test_demo_key_is_refused_outside_demo_and_test():
+@pytest.mark.parametrize("environment", ["test", "staging", "production"])
+def test_demo_key_is_refused_in_every_environment_but_demo(environment):
     with pytest.raises(SettingsError, match="^CLEMENCY_PSEUDONYM_KEY: the demo key is refused"):
-        load_settings({"CLEMENCY_ENVIRONMENT": "production"})
-    assert load_settings({"CLEMENCY_ENVIRONMENT": "test"}).uses_demo_key
+        load_settings({"CLEMENCY_ENVIRONMENT": environment})
+    assert load_settings({}).uses_demo_key  # the demo, and only it

@@ -44,6 +44,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?")
 _OFFSET = re.compile(r"Z|[+-][0-9]{2}:[0-9]{2}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_NAME, _MAX_PATH = 24, 160  # so "path: " always survives clipping a reason to 500
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -226,13 +227,24 @@ def _validator(schema_id: str) -> Draft202012Validator:
     return _ListingValidator(schema, registry=registry, format_checker=_formats)
 
 
+_ELIDED = "[…]"  # the rest of an over-long path
+
+
 def join_path(path: str, part: str | int) -> str:
-    """`payload` + `offences` + 0 → `payload.offences[0]`; a field name that is not a plain
-    identifier is quoted (`payload["a: b\\n"]`), so a hostile name cannot forge a path."""
+    """`payload` + `offences` + 0 → `payload.offences[0]`.
+
+    A field name that is not a short plain identifier is quoted, escaped and clipped
+    (`payload["a: b\\n"]`), so a hostile name can neither forge a path nor hide a bidi
+    override in a reason; past _MAX_PATH characters the rest of a path is `[…]`."""
+    if path.endswith(_ELIDED):
+        return path
+    if len(path) > _MAX_PATH:
+        return path + _ELIDED
     if isinstance(part, int):
         return f"{path}[{part}]"
-    if not _IDENTIFIER.fullmatch(part):
-        return f"{path}[{json.dumps(part)}]"
+    if len(part) > _MAX_NAME or not _IDENTIFIER.fullmatch(part):
+        shown = part if len(part) <= _MAX_NAME else part[:_MAX_NAME] + "…"
+        return f"{path}[{json.dumps(shown)}]"
     return f"{path}.{part}" if path else part
 
 
