@@ -99,7 +99,12 @@ def broker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with EmbeddedBroker(port=port) as running:
-        ensure_topics(running.bootstrap_servers, settings().topic_partitions)
+        current = settings()
+        ensure_topics(
+            running.bootstrap_servers,
+            current.topic_partitions,
+            dead_letter_retention_days=current.quarantine_retention_days,
+        )
         out.print(f"broker ready: CLEMENCY_BOOTSTRAP_SERVERS={running.bootstrap_servers}")
         try:
             stop.wait()
@@ -155,7 +160,12 @@ def _publish_events(current: Settings, events):
     from clemency.kafka_clients import ensure_topics
     from clemency.publish import publish_events
 
-    ensure_topics(current.bootstrap_servers, current.topic_partitions, security=current.kafka)
+    ensure_topics(
+        current.bootstrap_servers,
+        current.topic_partitions,
+        security=current.kafka,
+        dead_letter_retention_days=current.quarantine_retention_days,
+    )
     return publish_events(current.bootstrap_servers, events, security=current.kafka)
 
 
@@ -180,7 +190,12 @@ def publish(
     from clemency.publish import publish_file
 
     current = settings()
-    ensure_topics(current.bootstrap_servers, current.topic_partitions, security=current.kafka)
+    ensure_topics(
+        current.bootstrap_servers,
+        current.topic_partitions,
+        security=current.kafka,
+        dead_letter_retention_days=current.quarantine_retention_days,
+    )
     _print_publish(publish_file(current.bootstrap_servers, file, security=current.kafka))
 
 

@@ -27,7 +27,11 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
         # Its own loopback broker speaks PLAINTEXT only: settings.kafka (TLS/SASL for a real
         # cluster) does not apply here, so every client below uses the default.
         bootstrap = broker.bootstrap_servers
-        ensure_topics(bootstrap, settings.topic_partitions)
+        ensure_topics(
+            bootstrap,
+            settings.topic_partitions,
+            dead_letter_retention_days=settings.quarantine_retention_days,
+        )
         config = SimulationConfig(inmates=inmates, seed=seed, as_of=as_of)
         published = publish_events(bootstrap, simulate(config))
         if not published.ok:

@@ -75,9 +75,22 @@ def new_consumer(
 
 
 def ensure_topics(
-    bootstrap_servers: str, partitions: int, *, security: KafkaSecurity | None = None
+    bootstrap_servers: str,
+    partitions: int,
+    *,
+    security: KafkaSecurity | None = None,
+    dead_letter_retention_days: int | None = None,
 ) -> list[str]:
-    """Create the data topics and their dead-letter topics if missing; return those created."""
+    """Create the data topics and their dead-letter topics if missing; return those created.
+
+    Dead letters hold records as published (names, citizen IDs), so their topics get the
+    quarantine's retention (`retention.ms`); the data topics keep the cluster's default.
+    """
+    dead_letter_configs = (
+        {"retention.ms": str(dead_letter_retention_days * 86_400_000)}
+        if dead_letter_retention_days
+        else {}
+    )
     wanted = [t for topic in topics() for t in (topic, dead_letter_topic(topic))]
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap_servers,
@@ -89,7 +102,8 @@ def ensure_topics(
         created = []
         for name in missing:
             try:
-                admin.create_topics([NewTopic(name, partitions, 1)])
+                configs = dead_letter_configs if name.endswith(".dlq") else {}
+                admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs)])
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass

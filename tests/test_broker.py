@@ -37,6 +37,24 @@ def test_session_broker_answers_and_creates_the_topics(broker):
     assert ensure_topics(broker.bootstrap_servers, partitions=2) == []  # idempotent
 
 
+def test_dead_letter_topics_get_the_quarantine_retention(fresh_broker, monkeypatch):
+    """Tansu accepts topic configs but does not report them back, so the request is what
+    is checked here (on real Kafka `kafka-configs --describe` shows retention.ms)."""
+    requested = {}
+    create = KafkaAdminClient.create_topics
+
+    def recording(admin, new_topics, *args, **kwargs):
+        for topic in new_topics:
+            requested[topic.name] = dict(topic.topic_configs)
+        return create(admin, new_topics, *args, **kwargs)
+
+    monkeypatch.setattr(KafkaAdminClient, "create_topics", recording)
+    created = ensure_topics(fresh_broker.bootstrap_servers, 1, dead_letter_retention_days=90)
+    assert set(created) == set(requested) and len(created) == 6
+    assert requested["court.events.dlq"] == {"retention.ms": str(90 * 24 * 3600 * 1000)}
+    assert requested["court.events"] == {}  # data topics keep the cluster's retention
+
+
 def test_broker_process_is_gone_after_the_block_even_on_error():
     with pytest.raises(RuntimeError, match="boom"), EmbeddedBroker() as embedded:
         pid = embedded._process.pid

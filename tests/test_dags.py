@@ -42,7 +42,7 @@ from clemency.settings import DEFAULT_BOOTSTRAP_SERVERS
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS = REPO / "dags"
-DAG_IDS = {"ingest", "eligibility_daily", "round_report", "work_release_report"}
+DAG_IDS = {"ingest", "eligibility_daily", "round_report", "work_release_report", "housekeeping"}
 RAW_URI = "clemency://lake/raw"
 CURATED_URI = "clemency://lake/curated"
 
@@ -412,6 +412,42 @@ def test_the_kafka_password_never_reaches_a_task_log_or_the_lake(
         ]
         assert leaked == []
         assert redact(f"a line holding {planted}") == "a line holding ***"
+
+
+def test_housekeeping_purges_expired_quarantine_then_checks_the_lake(dagbag, lake, monkeypatch):
+    import pyarrow as pa
+
+    from clemency.ingest import QUARANTINE_SCHEMA
+    from clemency.lake import write_parquet_atomically
+
+    _point_airflow_at(monkeypatch, {"host": "127.0.0.1", "port": 1}, lake)
+    monkeypatch.setenv("CLEMENCY_QUARANTINE_RETENTION_DAYS", "30")
+    lake.restrict()
+    now = dt.datetime.now(dt.UTC)
+    files = {}
+    for first_offset, age_days in ((0, 45), (10, 2)):
+        row = {
+            "kafka_topic": "court.events",
+            "kafka_partition": 0,
+            "kafka_offset": first_offset,
+            "kafka_key": b"k",
+            "kafka_timestamp": now - dt.timedelta(days=age_days),
+            "value": b"{}",
+            "reason_codes": ["not_object"],
+            "reasons": ["(record): expected an object"],
+        }
+        path = lake.offset_file(lake.quarantine, "court.events", 0, first_offset)
+        write_parquet_atomically(pa.Table.from_pylist([row], QUARANTINE_SCHEMA), path)
+        files[age_days] = path
+
+    run = dagbag.get_dag("housekeeping").test()
+
+    assert run.state == "success"
+    assert not files[45].exists() and files[2].exists()
+    assert _xcom(run, "purge_expired")["files"] == 1
+    (purged,) = load_runs(lake, command="purge")
+    assert purged.trigger["dag_id"] == "housekeeping"
+    assert [o["path"] for o in purged.outputs] == [str(files[45].relative_to(lake.root))]
 
 
 # -- (d, e) the daily eligibility run -----------------------------------------------------
