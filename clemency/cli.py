@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -417,19 +418,23 @@ def runs(
     if as_json:
         out.print_json(json.dumps([asdict(r) for r in records], ensure_ascii=False))
         return
-    table = Table("started (UTC)", "run", "command", "status", "by", "s", "in", "out")
+    # The run id starts with the UTC start time, so it is also the "when" column.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("run (starts with UTC time)", no_wrap=True)
+    for name in ("command", "status", "by"):
+        table.add_column(name)
+    table.add_column("s", justify="right")
+    table.add_column("files", justify="right")
     for r in records:
-        who = r.trigger.get("dag_id") or r.trigger.get("user") or "?"
+        who = r.trigger.get("user") or "?"
         if r.trigger.get("kind") == "airflow":
-            who = f"airflow {r.trigger.get('dag_id')}.{r.trigger.get('task_id')}"
+            who = f"{r.trigger.get('dag_id')}.{r.trigger.get('task_id')}"
         table.add_row(
-            r.started_at[:19].replace("T", " "),
             r.run_id,
             r.command,
             r.status,
             who,
             "" if r.duration_s is None else f"{r.duration_s:.1f}",
-            str(len(r.inputs)),
             str(len(r.outputs)),
         )
     out.print(table)

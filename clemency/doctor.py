@@ -119,8 +119,7 @@ def _parquet_files(lake: Lake) -> Iterator[Finding]:
                     _relative(lake, next_path),
                     f"holds offsets from {next_first}, but {path.name} already holds offsets "
                     f"up to {high}: those records would be read twice",
-                    f"delete both files and replay from offset {first}: "
-                    f"{_replay_command(folder, first)}",
+                    f"land both again: {_replay_command(folder, first)}",
                 )
 
 
@@ -158,7 +157,7 @@ def _check_offset_file(lake: Lake, path: Path, parquet: pq.ParquetFile):
             "offset_mismatch",
             _relative(lake, path),
             f"holds offset {low}, before the first offset {first} its name gives",
-            f"delete it and replay from offset {low}: {_replay_command(path.parent, low)}",
+            f"land it again: {_replay_command(path.parent, low)}",
         )
     return (first, low, high, path)
 
@@ -167,7 +166,8 @@ def _replay_command(folder: Path, offset: int) -> str:
     topic, partition = folder.parent.name, folder.name.removeprefix("partition=")
     return (
         f"`clemency replay --topic {topic} --partition {partition} --from-offset {offset}` "
-        "then `clemency ingest` (Kafka must still hold those offsets)"
+        "then `clemency ingest`, which replaces this partition's files from that offset on "
+        "(Kafka must still hold those offsets)"
     )
 
 
@@ -180,7 +180,7 @@ def _corrupt(lake: Lake, path: Path, error: Exception) -> Finding:
     match = OFFSET_FILE.match(path.name)
     if lake.is_offset_zone(path) and match:
         remedy = (
-            f"its records start at offset {match['offset']}: delete it and re-land them with "
+            f"its records start at offset {match['offset']}: land them again with "
             f"{_replay_command(path.parent, int(match['offset']))}"
         )
     elif (snapshot := _SNAPSHOT.search(name)) is not None:

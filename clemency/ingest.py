@@ -146,6 +146,7 @@ class IngestRun:
         self.gate = gate
         self.run_id = new_run_id()
         self._landed_raw_files: list[Path] = []
+        self._removed_files: list[Path] = []  # left past the committed offset by earlier runs
         self.ledgers: dict[TopicPartition, PartitionLedger] = {}
 
     def run(self) -> IngestResult:
@@ -218,6 +219,7 @@ class IngestRun:
         ]
         for path in leftovers:
             log.warning("removing uncommitted file %s (it will be landed again)", path)
+            self._removed_files.append(path)
             path.unlink()
         return len(leftovers)
 
@@ -340,8 +342,14 @@ class IngestRun:
                 ledgers[TopicPartition(topic, partition)].duplicates_seen = repeats
 
     def audit_entries(self) -> tuple[list[dict], list[dict]]:
-        """The offsets this run read per partition, and every file it left in the lake."""
-        inputs, outputs = [], []
+        """The offsets this run read per partition, every file it removed (first, since a
+        replay lands some under the same names again) and every file it left in the lake."""
+        inputs: list[dict] = []
+        outputs = [
+            {"path": str(path.relative_to(self.lake.root)), "deleted": True, "why": "superseded"}
+            for path in self._removed_files
+            if not path.name.startswith(".")  # temporary files were never on record
+        ]
         for ledger in sorted(self.ledgers.values(), key=lambda p: (p.topic, p.partition)):
             if ledger.consumed == 0:
                 continue
