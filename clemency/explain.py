@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from clemency.audit import audited, file_entry
 from clemency.lake import Lake
 from clemency.pseudonym import person_key
 
@@ -158,12 +160,24 @@ MARTS = {
 def explain(
     lake: Lake, key: str, person_id: str, program: str, scope_id: str | None
 ) -> Explanation:
-    """The decision for `person_id` in a round (amnesty) or under a policy (work release)."""
-    mart, scope_column = MARTS[program]
-    path = lake.curated / f"{mart}.parquet"
+    """The decision for `person_id` in a round (amnesty) or under a policy (work release).
+
+    A look-up of one person is on the audit trail (who asked about which pseudonym, never
+    the citizen ID), found or not."""
+    pseudonym = person_key(key, person_id)
+    arguments = {"person": pseudonym, "program": program, "scope": scope_id}
+    with audited(lake, "explain", arguments) as record:
+        mart, _ = MARTS[program]
+        path = lake.curated / f"{mart}.parquet"
+        if path.exists():
+            record.inputs = [file_entry(path, lake)]
+        return _explain(path, pseudonym, program, scope_id)
+
+
+def _explain(path: Path, pseudonym: str, program: str, scope_id: str | None) -> Explanation:
+    _, scope_column = MARTS[program]
     if not path.exists():
         raise NotFound(f"{path} does not exist: run `clemency transform --as-of DATE` first")
-    pseudonym = person_key(key, person_id)
     query = "select * from read_parquet(?) where person_key = ?"
     arguments: list[Any] = [str(path), pseudonym]
     if scope_id is not None:

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ARTIFACTS
 
+from clemency.audit import load_runs
 from clemency.demo import run_demo
 from clemency.explain import explain
 from clemency.lake import Lake
@@ -92,3 +93,7 @@ def test_same_run_twice_gives_identical_marts_and_every_decision_explains(two_ru
         assert found.details["time_served"]["served_days"] == row["served_days"]
         explained += 1
     assert explained == sum(1 for (_, round_id) in by_key if round_id == "2025-2")
+    # every look-up is on the audit trail, by pseudonym: no citizen ID is written there
+    assert len(load_runs(lakes[0], command="explain")) == explained
+    trail = " ".join(p.read_text() for p in lakes[0].root.glob("audit/runs/*/*.json"))
+    assert not [person_id for person_id in people if person_id in trail]
