@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from clemency.audit import RunRecord, audited, file_entry
+from clemency.audit import audited, file_entry
 from clemency.lake import Lake
 from clemency.reports import charts, safe_text
 from clemency.reports import data as d
@@ -30,25 +29,28 @@ def build_round_report(
 ) -> dict[str, Path]:
     """Write the round's report as HTML, XLSX and PDF into `out_dir`; return their paths."""
     arguments = {"round_id": round_id, "lang": lang, "threshold": threshold, "out": str(out_dir)}
-    with audited_report(lake, arguments) as record:
-        report = round_report(lake, round_id, lang, threshold, generated_at)
-        # round ids come from the mart: never let one name a file outside out_dir
-        stem = f"dac-xa-{safe_text.file_part(round_id)}-{lang}"
-        return record_outputs(lake, record, write_formats(report, Path(out_dir), stem))
+    # round ids come from the mart: never let one name a file outside out_dir
+    stem = f"dac-xa-{safe_text.file_part(round_id)}-{lang}"
+    return write_audited_report(
+        lake,
+        arguments,
+        lambda: round_report(lake, round_id, lang, threshold, generated_at),
+        Path(out_dir),
+        stem,
+    )
 
 
-@contextmanager
-def audited_report(lake: Lake, arguments: dict[str, Any]) -> Iterator[RunRecord]:
-    """A report run on the audit trail, its inputs the curated marts as they are now."""
+def write_audited_report(
+    lake: Lake, arguments: dict[str, Any], build: Callable[[], Report], out_dir: Path, stem: str
+) -> dict[str, Path]:
+    """Build a report and write its formats as one run on the audit trail: its inputs the
+    curated marts as they are now, its outputs the files written."""
     with audited(lake, "report", arguments) as record:
         record.inputs = [file_entry(path, lake) for path in sorted(lake.curated.glob("*.parquet"))]
-        yield record
-
-
-def record_outputs(lake: Lake, record: RunRecord, files: dict[str, Path]) -> dict[str, Path]:
-    for path in files.values():
-        record.add_output(path, lake)
-    return files
+        files = write_formats(build(), out_dir, stem)
+        for path in files.values():
+            record.add_output(path, lake)
+        return files
 
 
 def write_formats(report: Report, out_dir: Path, stem: str) -> dict[str, Path]:

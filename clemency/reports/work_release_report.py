@@ -13,13 +13,11 @@ from clemency.reports.data import STATUSES, Report, Section
 from clemency.reports.i18n import check_language, number, t
 from clemency.reports.round_report import (
     annex_sections,
-    audited_report,
     facility_label,
     plain_table,
     province_label,
-    record_outputs,
     suppressed_table,
-    write_formats,
+    write_audited_report,
 )
 
 MAX_DISTANCE_KM = 50.0  # DOMAIN: work site within 50 km of the prison
@@ -36,10 +34,13 @@ def build_work_release_report(
 ) -> dict[str, Path]:
     """Write the year's work-release report as HTML, XLSX and PDF; return their paths."""
     arguments = {"program": "work_release", "year": year, "lang": lang, "threshold": threshold}
-    with audited_report(lake, {**arguments, "out": str(out_dir)}) as record:
-        report = work_release_report(lake, year, lang, threshold, generated_at)
-        files = write_formats(report, Path(out_dir), f"lao-dong-ngoai-trai-{year}-{lang}")
-        return record_outputs(lake, record, files)
+    return write_audited_report(
+        lake,
+        {**arguments, "out": str(out_dir)},
+        lambda: work_release_report(lake, year, lang, threshold, generated_at),
+        Path(out_dir),
+        f"lao-dong-ngoai-trai-{year}-{lang}",
+    )
 
 
 def work_release_report(
