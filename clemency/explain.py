@@ -167,15 +167,16 @@ def explain(
     pseudonym = person_key(key, person_id)
     arguments = {"person": pseudonym, "program": program, "scope": scope_id}
     with audited(lake, "explain", arguments) as record:
-        mart, _ = MARTS[program]
+        mart, scope_column = MARTS[program]
         path = lake.curated / f"{mart}.parquet"
         if path.exists():
             record.inputs = [file_entry(path, lake)]
-        return _explain(path, pseudonym, program, scope_id)
+        return _explain(path, scope_column, pseudonym, program, scope_id)
 
 
-def _explain(path: Path, pseudonym: str, program: str, scope_id: str | None) -> Explanation:
-    _, scope_column = MARTS[program]
+def _explain(
+    path: Path, scope_column: str, pseudonym: str, program: str, scope_id: str | None
+) -> Explanation:
     if not path.exists():
         raise NotFound(f"{path} does not exist: run `clemency transform --as-of DATE` first")
     query = "select * from read_parquet(?) where person_key = ?"

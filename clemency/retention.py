@@ -32,7 +32,6 @@ class PurgeResult:
     cutoffs: dict[str, str]
     deleted: list[Path] = field(default_factory=list)
     bytes_freed: int = 0
-    dry_run: bool = False
 
 
 def purge(
@@ -49,7 +48,6 @@ def purge(
         cutoffs["raw"] = now - dt.timedelta(days=raw_days)
     arguments = {"quarantine_days": quarantine_days, "raw_days": raw_days, "dry_run": dry_run}
     result = PurgeResult({k: v.isoformat(timespec="seconds") for k, v in cutoffs.items()})
-    result.dry_run = dry_run
     with audited(lake, "purge", arguments) as record:
         expired = [
             (path, newest)

@@ -88,6 +88,7 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
 def wait_for_warehouse(lake: Lake, timeout_s: float) -> None:
     """Return once the warehouse file can be opened for writing; raise `WarehouseLocked`
     naming the process that holds it if that takes longer than `timeout_s`."""
+    lake.root.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -143,7 +144,6 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
     }
     with audited(lake, "transform", arguments) as record:
         record.inputs = raw_offsets(lake)
-        lake.root.mkdir(parents=True, exist_ok=True)
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
