@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from clemency.broker import EmbeddedBroker
+from clemency.kafka.broker import EmbeddedBroker
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 def publish(bootstrap: str, inmates: int, seed: int, only_recorded_on: str | None) -> dict:
     """Simulate and publish; with `only_recorded_on`, only the events recorded that day."""
-    from clemency.kafka_clients import ensure_topics
-    from clemency.publish import publish_events
+    from clemency.ingest.publish import publish_events
+    from clemency.kafka.clients import ensure_topics
     from producers.simulator import SimulationConfig, simulate
 
     ensure_topics(bootstrap, partitions=3)
@@ -32,7 +32,7 @@ def raw_consume(bootstrap: str, group: str) -> dict:
     from kafka import TopicPartition
 
     from clemency.contracts import topics
-    from clemency.kafka_clients import new_consumer
+    from clemency.kafka.clients import new_consumer
 
     consumer = new_consumer(bootstrap, group)
     partitions = [
@@ -60,8 +60,8 @@ def raw_consume(bootstrap: str, group: str) -> dict:
 
 
 def ingest(bootstrap: str, lake: str, group: str) -> dict:
-    from clemency.ingest import ingest as run_ingest
-    from clemency.lake import Lake
+    from clemency.ingest.run import ingest as run_ingest
+    from clemency.lake.layout import Lake
 
     started = time.perf_counter()
     result = run_ingest(bootstrap, Lake(Path(lake)), group_id=group)
@@ -81,8 +81,8 @@ def transform(lake: str, as_of: str) -> dict:
 
     import duckdb
 
-    from clemency.lake import Lake
-    from clemency.transform import transform as run_transform
+    from clemency.lake.layout import Lake
+    from clemency.transform.dbt import transform as run_transform
 
     started = time.perf_counter()
     run_transform(Lake(Path(lake)), dt.date.fromisoformat(as_of))
@@ -108,7 +108,7 @@ def transform(lake: str, as_of: str) -> dict:
 
 def report(lake: str, round_id: str) -> dict:
     """The round's monitoring report in HTML, XLSX and PDF over the national-scale marts."""
-    from clemency.lake import Lake
+    from clemency.lake.layout import Lake
     from clemency.reports.round_report import build_round_report
 
     started = time.perf_counter()

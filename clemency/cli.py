@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clemency.errors import describe, first_line
 from clemency.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -47,20 +48,15 @@ def command(function):
     def wrapper(*args, **kwargs):
         from kafka.errors import KafkaError
 
-        from clemency.broker import BrokerError
-        from clemency.transform import TransformError
+        from clemency.kafka.broker import BrokerError
+        from clemency.transform.dbt import TransformError
 
         try:
             return function(*args, **kwargs)
         except SettingsError as error:
             _fail(str(error), 2)
         except (CommandError, BrokerError, TransformError, KafkaError, OSError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            _fail(
-                f"{type(error).__name__}: {first_line}"
-                if not isinstance(error, CommandError)
-                else first_line
-            )
+            _fail(first_line(error) if isinstance(error, CommandError) else describe(error))
 
     return app.command()(wrapper)
 
@@ -94,8 +90,8 @@ def broker(
     ] = 19092,
 ) -> None:
     """Run the embedded Kafka-compatible broker (in memory) until interrupted."""
-    from clemency.broker import EmbeddedBroker
-    from clemency.kafka_clients import ensure_topics
+    from clemency.kafka.broker import EmbeddedBroker
+    from clemency.kafka.clients import ensure_topics
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -158,8 +154,8 @@ def _counted(events, tick):
 
 
 def _publish_events(current: Settings, events):
-    from clemency.kafka_clients import ensure_topics
-    from clemency.publish import publish_events
+    from clemency.ingest.publish import publish_events
+    from clemency.kafka.clients import ensure_topics
 
     ensure_topics(
         current.bootstrap_servers,
@@ -187,8 +183,8 @@ def publish(
     ],
 ) -> None:
     """Send each valid line of FILE to its topic; report each invalid line by number."""
-    from clemency.kafka_clients import ensure_topics
-    from clemency.publish import publish_file
+    from clemency.ingest.publish import publish_file
+    from clemency.kafka.clients import ensure_topics
 
     current = settings()
     ensure_topics(
@@ -207,13 +203,12 @@ def ingest(
     ] = None,
 ) -> None:
     """Land new records from Kafka into the raw lake (and quarantine); print the ledger."""
-    from clemency.ingest import ingest as run_ingest
-    from clemency.lake import Lake
+    from clemency.ingest.run import ingest as run_ingest
 
     current = settings()
     result = run_ingest(
         current.bootstrap_servers,
-        Lake(current.lake),
+        current.lake,
         max_records=max_records,
         security=current.kafka,
     )
@@ -242,10 +237,9 @@ def ingest(
 @command
 def validate() -> None:
     """Run the Great Expectations suites over the whole raw lake; exit 1 on a critical failure."""
-    from clemency.lake import Lake
-    from clemency.validation import ValidationGateError, validate_lake
+    from clemency.validation.gate import ValidationGateError, validate_lake
 
-    gate = validate_lake(Lake(settings().lake))
+    gate = validate_lake(settings().lake)
     table = Table("suite", "topic", "rows", "expectations", "failed", "unexpected rows")
     for suite in gate.suites:
         table.add_row(
@@ -269,13 +263,12 @@ def transform(
     as_of: Annotated[str, typer.Option(help="Point in time: events recorded up to this date.")],
 ) -> None:
     """Run the dbt build for one as-of date; curated marts land under the lake."""
-    from clemency.lake import Lake
-    from clemency.transform import transform as run_transform
+    from clemency.transform.dbt import transform as run_transform
 
     date = _parse_date(as_of, "--as-of")
     current = settings()
-    run_transform(Lake(current.lake), date)
-    out.print(f"built marts for {date} under {Lake(current.lake).curated}")
+    run_transform(current.lake, date)
+    out.print(f"built marts for {date} under {current.lake.curated}")
 
 
 @command
@@ -292,15 +285,14 @@ def explain(
     """Why a person is (not) eligible: each criterion met or unmet, with the figures."""
     import json
 
-    from clemency.explain import NotFound
-    from clemency.explain import explain as run_explain
-    from clemency.lake import Lake
+    from clemency.ops.explain import NotFound
+    from clemency.ops.explain import explain as run_explain
 
     if program not in {"amnesty", "work_release"}:
         raise CommandError(f"--program: {program!r} is not amnesty or work_release")
     current = settings()
     try:
-        found = run_explain(Lake(current.lake), current.pseudonym_key, person_id, program, round_id)
+        found = run_explain(current.lake, current.pseudonym_key, person_id, program, round_id)
     except NotFound as error:
         raise CommandError(str(error)) from None
     if as_json:
@@ -338,12 +330,11 @@ def report(
     ] = False,
 ) -> None:
     """Monitoring report (HTML, XLSX, PDF): an amnesty round, or the work-release year."""
-    from clemency.lake import Lake
     from clemency.reports.pdf import FontMissing
 
     if lang not in {"vi", "en"}:
         raise CommandError(f"--lang: {lang!r} is not vi or en")
-    lake = Lake(settings().lake)
+    lake = settings().lake
     folder = out_dir or lake.reports
     try:
         if program == "amnesty":
@@ -402,10 +393,9 @@ def runs(
     import json
     from dataclasses import asdict
 
-    from clemency.audit import find_runs, load_runs
-    from clemency.lake import Lake
+    from clemency.lake.audit import find_runs, load_runs
 
-    lake = Lake(settings().lake)
+    lake = settings().lake
     if run_id:
         found = find_runs(lake, run_id)
         if len(found) != 1:
@@ -451,10 +441,9 @@ def doctor(
     the audit trail, the warehouse, permissions; explain each problem. Exit 1 on errors."""
     import json
 
-    from clemency.doctor import ERROR, examine
-    from clemency.lake import Lake
+    from clemency.ops.doctor import ERROR, examine
 
-    lake = Lake(settings().lake)
+    lake = settings().lake
     findings = examine(lake)
     if as_json:
         out.print_json(json.dumps([f.as_json() for f in findings], ensure_ascii=False))
@@ -475,12 +464,11 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List, do not delete.")] = False,
 ) -> None:
     """Delete restricted files (quarantine, validation results, raw if set) past retention."""
-    from clemency.lake import Lake
-    from clemency.retention import purge as run_purge
+    from clemency.ops.retention import purge as run_purge
 
     current = settings()
     result = run_purge(
-        Lake(current.lake),
+        current.lake,
         quarantine_days=current.quarantine_retention_days,
         raw_days=current.raw_retention_days,
         dry_run=dry_run,
@@ -501,15 +489,14 @@ def replay(
     ] = None,
 ) -> None:
     """Rewind the ingest group so the next `clemency ingest` lands these records again."""
-    from clemency.lake import Lake
-    from clemency.replay import ReplayError
-    from clemency.replay import replay as run_replay
+    from clemency.ops.replay import ReplayError
+    from clemency.ops.replay import replay as run_replay
 
     current = settings()
     try:
         rewound = run_replay(
             current.bootstrap_servers,
-            Lake(current.lake),
+            current.lake,
             topic,
             from_offset,
             partitions=partition or None,

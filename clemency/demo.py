@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from clemency.broker import EmbeddedBroker
-from clemency.ingest import ingest
-from clemency.kafka_clients import ensure_topics
-from clemency.lake import Lake
-from clemency.publish import publish_events
+from clemency.ingest.publish import publish_events
+from clemency.ingest.run import ingest
+from clemency.kafka.broker import EmbeddedBroker
+from clemency.kafka.clients import ensure_topics
 from clemency.reports.round_report import build_round_report
 from clemency.reports.summary import write_summary
 from clemency.settings import Settings
-from clemency.transform import transform
+from clemency.transform.dbt import transform
 
 
 def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dict[str, str]:
     """Run the slice and return what was produced and where, for printing."""
     from producers.simulator import SimulationConfig, simulate
 
-    lake = Lake(settings.lake)
+    lake = settings.lake
     lake.root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with EmbeddedBroker(log_path=lake.root / "broker.log") as broker:

@@ -28,7 +28,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from clemency.kafka_security import security_variables_from_connection
+from clemency.errors import describe
+from clemency.kafka.security import security_variables_from_connection
 from clemency.settings import PREFIX, Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ ALERT_WEBHOOK_VARIABLE = PREFIX + "ALERT_WEBHOOK"
 
 # Failures worth another try: the broker or the disk, not the data or the code. Kafka and
 # broker errors are matched by name so that nothing here imports kafka-python.
-_TRANSIENT_BY_NAME = frozenset({"kafka.errors.KafkaError", "clemency.broker.BrokerError"})
+_TRANSIENT_BY_NAME = frozenset({"kafka.errors.KafkaError", "clemency.kafka.broker.BrokerError"})
 
 # Masked in task logs whatever their source (the environment or the Kafka connection).
 _SECRET_VARIABLES = ("KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "PSEUDONYM_KEY")
@@ -205,15 +206,6 @@ def transient_retry_policy():
     return TransientErrorsOnly()
 
 
-def _first_line(error: object) -> str:
-    if error is None:
-        return "no exception recorded"
-    text = str(error).strip()
-    line = text.splitlines()[0] if text else ""
-    name = type(error).__name__ if isinstance(error, BaseException) else ""
-    return f"{name}: {line}" if name and line else (name or line or repr(error))
-
-
 def _when(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else "none"
 
@@ -235,7 +227,7 @@ def failure_summary(context: Mapping[str, Any]) -> str:
         + (f" (try {try_number})" if try_number else "")
         + f", run {run_id}, logical date {_when(context.get('logical_date'))}, "
         f"data interval {_when(context.get('data_interval_start'))} to "
-        f"{_when(context.get('data_interval_end'))}: {_first_line(context.get('exception'))}"
+        f"{_when(context.get('data_interval_end'))}: {describe(context.get('exception'))}"
     )
 
 

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clemency.kafka_security import (
+from clemency.kafka.security import (
     MECHANISMS,
     PLAINTEXT,
     PROTOCOLS,
     KafkaSecurity,
     Secret,
 )
+from clemency.lake.layout import Lake
 
 PREFIX = "CLEMENCY_"
 
@@ -42,13 +43,18 @@ class Settings:
     """
 
     bootstrap_servers: str
-    lake: Path
+    lake_root: Path
     pseudonym_key: str = field(repr=False)  # a secret: never in a repr, a log or an error
     environment: str
     topic_partitions: int
     kafka: KafkaSecurity = PLAINTEXT
     quarantine_retention_days: int = 90
     raw_retention_days: int | None = None  # None: raw is kept for good (see retention.py)
+
+    @property
+    def lake(self) -> Lake:
+        """The lake every command reads and writes (the one place a `Lake` is built)."""
+        return Lake(self.lake_root)
 
     @property
     def uses_demo_key(self) -> bool:
@@ -137,7 +143,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     return Settings(
         bootstrap_servers=bootstrap,
-        lake=lake,
+        lake_root=lake,
         pseudonym_key=key,
         environment=environment,
         topic_partitions=partitions,

@@ -48,12 +48,11 @@ def eligibility_daily():
     )
     def transform(*, data_interval_start=None, params=None, outlet_events=None) -> str:
         """`dbt build` for the run's as-of date; the marts land under curated/."""
-        from clemency.lake import Lake
         from clemency.orchestration import as_of_date, resolve_runtime
-        from clemency.transform import transform as run_transform
+        from clemency.transform.dbt import transform as run_transform
 
         as_of = as_of_date(data_interval_start, (params or {}).get("as_of"))
-        run_transform(Lake(resolve_runtime().lake), as_of)
+        run_transform(resolve_runtime().lake, as_of)
         outlet_events[CURATED].extra = {"as_of": as_of.isoformat()}
         return as_of.isoformat()
 
@@ -62,11 +61,10 @@ def eligibility_daily():
         """The one-page HTML summary for the same as-of date; returns its path."""
         import datetime as dt
 
-        from clemency.lake import Lake
         from clemency.orchestration import resolve_runtime
         from clemency.reports.summary import write_summary
 
-        lake = Lake(resolve_runtime().lake)
+        lake = resolve_runtime().lake
         return str(write_summary(lake, dt.date.fromisoformat(as_of)))
 
     summary(transform())

@@ -27,13 +27,12 @@ def housekeeping():
     @task
     def purge_expired(*, data_interval_end=None) -> dict[str, int]:
         """Delete restricted files past retention; return how many and how many bytes."""
-        from clemency.lake import Lake
+        from clemency.ops.retention import purge
         from clemency.orchestration import resolve_runtime
-        from clemency.retention import purge
 
         runtime = resolve_runtime()
         result = purge(
-            Lake(runtime.lake),
+            runtime.lake,
             quarantine_days=runtime.quarantine_retention_days,
             raw_days=runtime.raw_retention_days,
             now=data_interval_end,
@@ -45,11 +44,10 @@ def housekeeping():
         """`clemency doctor`: fail on any error, log every finding."""
         import logging
 
-        from clemency.doctor import ERROR, examine
-        from clemency.lake import Lake
+        from clemency.ops.doctor import ERROR, examine
         from clemency.orchestration import resolve_runtime
 
-        findings = examine(Lake(resolve_runtime().lake))
+        findings = examine(resolve_runtime().lake)
         for finding in findings:
             logging.getLogger(__name__).warning(
                 "%s %s: %s: %s (what to do: %s)",

@@ -38,12 +38,11 @@ def ingest():
     )
     def land_new_records(*, outlet_events=None) -> dict[str, int]:
         """Consume every data topic up to now; return the run's ledger totals."""
-        from clemency.ingest import ingest as run_ingest
-        from clemency.lake import Lake
+        from clemency.ingest.run import ingest as run_ingest
         from clemency.orchestration import resolve_runtime
 
         runtime = resolve_runtime()
-        result = run_ingest(runtime.bootstrap_servers, Lake(runtime.lake), security=runtime.kafka)
+        result = run_ingest(runtime.bootstrap_servers, runtime.lake, security=runtime.kafka)
         totals = {name: result.total(name) for name in ("consumed", "landed", "quarantined")}
         outlet_events[RAW_LAKE].extra = {"ingest_run_id": result.run_id, **totals}
         return totals

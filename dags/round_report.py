@@ -35,11 +35,10 @@ def round_report():
     @task
     def build(*, params=None) -> dict[str, list[str]]:
         """Every round's report (or the one asked for); returns the files per round."""
-        from clemency.lake import Lake
         from clemency.orchestration import resolve_runtime
         from clemency.reports.round_report import build_reports_for_rounds
 
-        lake = Lake(resolve_runtime().lake)
+        lake = resolve_runtime().lake
         built = build_reports_for_rounds(lake, params.get("round_id"), params.get("lang", "vi"))
         return {round_id: [str(p) for p in files.values()] for round_id, files in built.items()}
 

@@ -25,11 +25,10 @@ def work_release_report():
     @task
     def build(*, data_interval_start=None) -> list[str]:
         """The report of the interval's year; returns the files written."""
-        from clemency.lake import Lake
         from clemency.orchestration import resolve_runtime
         from clemency.reports.work_release_report import build_work_release_report
 
-        lake = Lake(resolve_runtime().lake)
+        lake = resolve_runtime().lake
         files = build_work_release_report(lake, data_interval_start.year, lake.reports)
         return [str(path) for path in files.values()]
 

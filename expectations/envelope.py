@@ -36,7 +36,7 @@ def build_suite() -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe
 
     from clemency.contracts import event_types
-    from clemency.ingest import RAW_SCHEMA
+    from clemency.lake.schemas import RAW_SCHEMA
 
     known_types = sorted({name for name, _ in event_types()})
     return gx.ExpectationSuite(

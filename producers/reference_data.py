@@ -1,6 +1,6 @@
 """Reference data and realistic figures for the event simulator.
 
-Figures cite /work/shared/DOMAIN.md ("DOMAIN") where they come from it; everything else is a
+Figures cite docs/domain.md ("DOMAIN") where they come from it; everything else is a
 plausible assumption for simulated data and says so. The dbt seeds
 `transforms/seeds/provinces.csv` and `transforms/seeds/penal_code_articles.csv` hold the same
 provinces and article categories; tests/test_simulator.py checks that the two agree.
@@ -8,8 +8,14 @@ provinces and article categories; tests/test_simulator.py checks that the two ag
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 from dataclasses import dataclass
+
+from clemency.paths import TRANSFORMS_DIR
+
+RULE_SEEDS = TRANSFORMS_DIR / "seeds" / "rules"
 
 # --- national figures (DOMAIN "Facts for realistic data", "Reference figures") -------------
 
@@ -137,33 +143,87 @@ class AmnestyRound:
     national_granted: int
 
 
-AMNESTY_ROUNDS: tuple[AmnestyRound, ...] = (
-    # Signed date as in transforms/seeds/rules/amnesty_rounds.csv (early April; verify).
-    # Grant: Decision 767/QĐ-CTN of 26-29 Apr 2025, effective 1 May 2025 (press reports).
-    AmnestyRound(
-        "2025-1", "266/QĐ-CTN", dt.date(2025, 4, 8), dt.date(2025, 4, 30), "2025-1.v1",
-        "767/QĐ-CTN", dt.date(2025, 5, 1), 8_056,
-    ),
-    # Grant: Decision 1693/QĐ-CTN of 29 Aug 2025, effective 1 Sep 2025.
-    AmnestyRound(
-        "2025-2", "1244/2025/QĐ-CTN", dt.date(2025, 7, 3), dt.date(2025, 8, 31), "2025-2.v1",
-        "1693/QĐ-CTN", dt.date(2025, 9, 1), 13_920,
-    ),
-)  # fmt: skip
+# What the round's decisions say (number, dates, rule version) is read from the seed the
+# pipeline decides with; the grant figures are the simulator's own (press reports):
+# Decision 767/QĐ-CTN of 26-29 Apr 2025, effective 1 May 2025; Decision 1693/QĐ-CTN of
+# 29 Aug 2025, effective 1 Sep 2025.
+_GRANTS = {
+    "2025-1": ("767/QĐ-CTN", dt.date(2025, 5, 1), 8_056),
+    "2025-2": ("1693/QĐ-CTN", dt.date(2025, 9, 1), 13_920),
+}
 AMNESTY_APPRAISAL_PASS_RATE = 0.93  # assumption: share of proposals the council grants
 
-# Art. 12 bars (DOMAIN): national security 108-114, 117-119, terrorism, peace/war crimes.
-AMNESTY_EXCLUDED_ARTICLES = frozenset([*range(108, 115), 117, 118, 119, 299, 300, *range(421, 426)])
-# Stricter time served (1/2 or 17 y): article -> minimum term in months for it to apply.
-AMNESTY_STRICTER_ARTICLES: dict[int, int] = {
-    115: 0, 116: 0, 120: 0, 121: 0,
-    **{a: 120 for a in range(123, 157) if a not in (128, 129, 138, 139)},  # intentional Ch. XIV
-    168: 84, 169: 84, 248: 84, 251: 84, 252: 84,
-}  # fmt: skip
-# Consecutive qualifying quarters by sentence band (DOMAIN, 2025 round 2 figures; ≤3 y: 1).
-# (upper bound of the band in months, quarters); life reduced to a term needs 18.
-AMNESTY_QUARTERS_BY_TERM = ((36, 1), (60, 2), (96, 4), (120, 8), (180, 14), (600, 16))
-AMNESTY_QUARTERS_LIFE_REDUCED = 18
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with (RULE_SEEDS / name).open(encoding="utf-8", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def _rounds() -> tuple[AmnestyRound, ...]:
+    rounds = []
+    for row in _seed("amnesty_rounds.csv"):
+        grant_decision_no, effective_date, granted = _GRANTS[row["round_id"]]
+        rounds.append(
+            AmnestyRound(
+                row["round_id"],
+                row["decision_no"],
+                dt.date.fromisoformat(row["signed_date"]),
+                dt.date.fromisoformat(row["cutoff_date"]),
+                row["rule_version"],
+                grant_decision_no,
+                effective_date,
+                granted,
+            )
+        )
+    return tuple(sorted(rounds, key=lambda r: r.cutoff_date))
+
+
+AMNESTY_ROUNDS: tuple[AmnestyRound, ...] = _rounds()
+
+
+@dataclass(frozen=True)
+class AmnestyRules:
+    """A round's rule lists, as the seeds under transforms/seeds/rules/ give them."""
+
+    excluded_articles: frozenset[int]  # Art. 12 bars
+    stricter_articles: dict[int, int]  # article -> minimum term (months) for 1/2 or 17 y
+    quarters_by_term: tuple[tuple[int, int, int], ...]  # (above months, up to months, quarters)
+    quarters_life_reduced: int
+
+    def quarters_for(self, term_months: int) -> int:
+        return next(q for low, top, q in self.quarters_by_term if low < term_months <= top)
+
+
+@functools.cache
+def amnesty_rules(rule_version: str) -> AmnestyRules:
+    def rows(name: str) -> list[dict[str, str]]:
+        return [row for row in _seed(name) if row["rule_version"] == rule_version]
+
+    bands = rows("amnesty_behaviour_quarters.csv")
+    fixed = tuple(
+        sorted(
+            (
+                int(b["min_term_months_exclusive"]),
+                int(b["max_term_months_inclusive"]),
+                int(b["quarters_required"]),
+            )
+            for b in bands
+            if b["applies_to_life_reduced"] != "true"
+        )
+    )
+    (life,) = [int(b["quarters_required"]) for b in bands if b["applies_to_life_reduced"] == "true"]
+    return AmnestyRules(
+        excluded_articles=frozenset(
+            int(r["article"]) for r in rows("amnesty_excluded_articles.csv")
+        ),
+        stricter_articles={
+            int(r["article"]): int(r["min_term_months"])
+            for r in rows("amnesty_stricter_articles.csv")
+        },
+        quarters_by_term=fixed,
+        quarters_life_reduced=life,
+    )
+
 
 # Penal Code Art. 63 (DOMAIN): first reduction after 1/3 (fixed) or 12 years (life); at most
 # once a year; total actually served >= 1/2. A life sentence is first reduced to 30 years and

@@ -1,6 +1,6 @@
 """Seeded simulator of the court, facility and reference events of MoPS/MND prisons.
 
-`simulate(config)` yields envelope dicts (CONTRACTS.md) in publish order: reference events
+`simulate(config)` yields envelope dicts (docs/contracts.md) in publish order: reference events
 first (facilities, amnesty rounds), then each person's story, one person at a time, so a run
 of 200,000 inmates streams in constant memory. Everything random comes from one
 `random.Random(seed)`, event ids included, and nothing reads the clock: the same config gives
@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from clemency.events import envelope
+from clemency.contracts.envelope import envelope
 from producers import reference_data as ref
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -940,7 +940,10 @@ def _pending(intervals: Iterable[tuple[dt.date, dt.date] | None], on: dt.date) -
 def _parole(pop: _Population, person: _Person) -> None:
     """Art. 66 conditional early release after half the term, for first offenders."""
     rng = pop.rng
-    barred = person.articles & ref.AMNESTY_EXCLUDED_ARTICLES
+    # Parole has no article list of its own here: the latest round's Art. 12 bars stand in.
+    barred = (
+        person.articles & ref.amnesty_rules(ref.AMNESTY_ROUNDS[-1].rule_version).excluded_articles
+    )
     if person.life or person.prior_convictions or barred or person.dangerous_recidivist:
         return
     half = person.arrest + _days(_months_to_days(person.term_months) / 2)
@@ -991,21 +994,22 @@ def _amnesty_eligible(person: _Person, round_: ref.AmnestyRound) -> bool:
         return False
     if release is not None and release[0] <= round_.effective_date:
         return False
-    if person.articles & ref.AMNESTY_EXCLUDED_ARTICLES or person.prior_convictions > 1:
+    rules = ref.amnesty_rules(round_.rule_version)
+    if person.articles & rules.excluded_articles or person.prior_convictions > 1:
         return False
     if person.suspended_on(cutoff) or _pending([person.review, *person.prosecutions], cutoff):
         return False
     stricter = any(
-        a in ref.AMNESTY_STRICTER_ARTICLES
-        and (person.life or person.term_months >= ref.AMNESTY_STRICTER_ARTICLES[a])
+        a in rules.stricter_articles
+        and (person.life or person.term_months >= rules.stricter_articles[a])
         for a in person.articles
     )
     if person.life:
         needed_days = (17 if stricter else 14) * 365.25
-        quarters = ref.AMNESTY_QUARTERS_LIFE_REDUCED
+        quarters = rules.quarters_life_reduced
     else:
         needed_days = _months_to_days(person.term_months) / (2 if stricter else 3)
-        quarters = next(q for top, q in ref.AMNESTY_QUARTERS_BY_TERM if person.term_months <= top)
+        quarters = rules.quarters_for(person.term_months)
     if person.served_days(cutoff) < needed_days:
         return False
     return _good_record(person, cutoff, quarters) and _obligations_met(person, cutoff)
@@ -1065,7 +1069,7 @@ def _work_release(pop: _Population, person: _Person, released: dt.date | None) -
     returned, reason = placed + _days(_randint(rng, 120, 540)), "end_of_placement"
     if rng.random() < 0.07:
         returned, reason = _between(rng, placed + _days(7), returned), "violation"
-    # Participants return at least a month before release (DOMAIN).
+    # Participants return at least a month before release (docs/domain.md).
     last_out = min(d for d in (person.term_end(), released) if d is not None) - _days(30)
     if returned > last_out:
         returned, reason = last_out - _days(_randint(rng, 0, 15)), "before_release"

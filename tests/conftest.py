@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from clemency.broker import EmbeddedBroker
-from clemency.lake import Lake
+from clemency.kafka.broker import EmbeddedBroker
+from clemency.lake.layout import Lake
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

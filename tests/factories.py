@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from clemency.events import envelope
+from clemency.contracts.envelope import envelope
 
 VN = dt.timezone(dt.timedelta(hours=7))
 PERSON = "001085012345"

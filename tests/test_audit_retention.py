@@ -12,12 +12,13 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from clemency.audit import audited, load_runs, redact, sha256_of
 from clemency.cli import app
-from clemency.doctor import examine
-from clemency.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA
-from clemency.lake import Lake, write_parquet_atomically
-from clemency.retention import purge
+from clemency.lake import atomic
+from clemency.lake.audit import audited, load_runs, redact, sha256_of
+from clemency.lake.layout import Lake
+from clemency.lake.schemas import QUARANTINE_SCHEMA, RAW_SCHEMA
+from clemency.ops.doctor import examine
+from clemency.ops.retention import purge
 from clemency.settings import SettingsError, load_settings
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -40,7 +41,7 @@ def quarantine_file(lake: Lake, first_offset: int, days_old: float) -> os.PathLi
         for n in range(3)
     ]
     path = lake.offset_file(lake.quarantine, TOPIC, 0, first_offset)
-    write_parquet_atomically(pa.Table.from_pylist(rows, QUARANTINE_SCHEMA), path)
+    atomic.write_parquet(path, pa.Table.from_pylist(rows, QUARANTINE_SCHEMA))
     return path
 
 
@@ -67,7 +68,7 @@ def raw_file(lake: Lake, first_offset: int, days_old: float, count: int = 3):
         for n in range(count)
     ]
     path = lake.offset_file(lake.raw, TOPIC, 0, first_offset)
-    write_parquet_atomically(pa.Table.from_pylist(rows, RAW_SCHEMA), path)
+    atomic.write_parquet(path, pa.Table.from_pylist(rows, RAW_SCHEMA))
     return path
 
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from kafka import KafkaAdminClient
 
-from clemency.broker import BrokerError, EmbeddedBroker, wait_until_ready
-from clemency.kafka_clients import ensure_topics
+from clemency.kafka.broker import BrokerError, EmbeddedBroker, wait_until_ready
+from clemency.kafka.clients import ensure_topics
 
 
 def _alive(pid: int) -> bool:

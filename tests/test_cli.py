@@ -8,8 +8,8 @@ from factories import admitted, facility, graded
 from typer.testing import CliRunner
 
 from clemency.cli import app
-from clemency.ingest import ingest
-from clemency.publish import encode
+from clemency.ingest.publish import encode
+from clemency.ingest.run import ingest
 
 runner = CliRunner()
 

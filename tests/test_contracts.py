@@ -10,8 +10,8 @@ import pytest
 from factories import admitted, event, graded
 
 from clemency.contracts import event_types, message_key, normalise, topics, validate_event
-from clemency.decode import Coordinates, decode
-from clemency.publish import encode
+from clemency.ingest.decode import Coordinates, decode
+from clemency.ingest.publish import encode
 
 TYPES = sorted(event_types().values(), key=lambda t: t.name)
 

@@ -24,11 +24,12 @@ import pyarrow.parquet as pq
 import pytest
 from factories import admitted, facility, graded, imposed
 
-from clemency.audit import load_runs
-from clemency.broker import EmbeddedBroker
 from clemency.contracts import topics
-from clemency.kafka_clients import ensure_topics
-from clemency.lake import Lake
+from clemency.ingest.publish import publish_events
+from clemency.kafka.broker import EmbeddedBroker
+from clemency.kafka.clients import ensure_topics
+from clemency.lake.audit import load_runs
+from clemency.lake.layout import Lake
 from clemency.orchestration import (
     as_of_date,
     bootstrap_servers_from_connection,
@@ -37,7 +38,6 @@ from clemency.orchestration import (
     resolve_runtime,
     transient_retry_policy,
 )
-from clemency.publish import publish_events
 from clemency.settings import DEFAULT_BOOTSTRAP_SERVERS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -190,8 +190,8 @@ print(json.dumps({{"airflow_s": airflow_s, "parse_s": parse_s, "parse_cpu_s": pa
 """
 
 HEAVY_MODULES = [
-    "clemency.ingest",
-    "clemency.transform",
+    "clemency.ingest.run",
+    "clemency.transform.dbt",
     "clemency.reports.round_report",
     "dbt",
     "kafka",
@@ -239,23 +239,23 @@ def test_resolve_runtime_prefers_the_airflow_connection_and_variable(
 ):
     monkeypatch.setenv("CLEMENCY_LAKE", str(tmp_path / "from-settings"))
     assert resolve_runtime().bootstrap_servers == DEFAULT_BOOTSTRAP_SERVERS
-    assert resolve_runtime().lake == tmp_path / "from-settings"
+    assert resolve_runtime().lake.root == tmp_path / "from-settings"
 
     connection = {"host": "kafka-1", "port": 9092, "extra": {"bootstrap.servers": "kafka-2:9092"}}
     _point_airflow_at(monkeypatch, connection, Lake(tmp_path / "from-airflow"))
     runtime = resolve_runtime()
     assert runtime.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
-    assert runtime.lake == tmp_path / "from-airflow"
+    assert runtime.lake.root == tmp_path / "from-airflow"
 
     monkeypatch.setitem(sys.modules, "airflow.sdk", None)  # as if Airflow were not installed
     assert resolve_runtime().bootstrap_servers == DEFAULT_BOOTSTRAP_SERVERS
-    assert resolve_runtime().lake == tmp_path / "from-settings"
+    assert resolve_runtime().lake.root == tmp_path / "from-settings"
 
 
 def test_resolve_runtime_outside_airflow_is_the_settings_and_imports_no_airflow(tmp_path):
     probe = (
         "import sys; from clemency.orchestration import resolve_runtime; r = resolve_runtime(); "
-        "print(r.bootstrap_servers, r.lake, 'airflow' in sys.modules)"
+        "print(r.bootstrap_servers, r.lake.root, 'airflow' in sys.modules)"
     )
     environment = {
         **os.environ,
@@ -322,7 +322,7 @@ def test_only_broker_and_io_errors_are_retried(airflow_env):
     from kafka.errors import KafkaConnectionError
 
     from clemency.settings import SettingsError
-    from clemency.transform import TransformError
+    from clemency.transform.dbt import TransformError
 
     policy = transient_retry_policy()
     for error in (KafkaConnectionError("down"), ConnectionResetError(), TimeoutError()):
@@ -376,7 +376,7 @@ def test_the_kafka_password_never_reaches_a_task_log_or_the_lake(
 
     from airflow.sdk._shared.secrets_masker import redact
 
-    import clemency.kafka_clients
+    import clemency.kafka.clients
 
     secret = f"planted-{uuid.uuid4().hex}"
     pseudonym_key = f"pseudonym-{secret}"  # from the environment: only we mask it
@@ -389,7 +389,7 @@ def test_the_kafka_password_never_reaches_a_task_log_or_the_lake(
     }
     _point_airflow_at(monkeypatch, connection, lake)
     monkeypatch.setenv("CLEMENCY_PSEUDONYM_KEY", pseudonym_key)
-    monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(clemency.kafka.clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
     dag = dagbag.get_dag("ingest")
     monkeypatch.setattr(dag.get_task("land_new_records"), "retries", 0)  # fail at once
     for logger in ("kafka", "clemency"):
@@ -417,8 +417,8 @@ def test_the_kafka_password_never_reaches_a_task_log_or_the_lake(
 def test_housekeeping_purges_expired_quarantine_then_checks_the_lake(dagbag, lake, monkeypatch):
     import pyarrow as pa
 
-    from clemency.ingest import QUARANTINE_SCHEMA
-    from clemency.lake import write_parquet_atomically
+    from clemency.lake import atomic
+    from clemency.lake.schemas import QUARANTINE_SCHEMA
 
     _point_airflow_at(monkeypatch, {"host": "127.0.0.1", "port": 1}, lake)
     monkeypatch.setenv("CLEMENCY_QUARANTINE_RETENTION_DAYS", "30")
@@ -437,7 +437,7 @@ def test_housekeeping_purges_expired_quarantine_then_checks_the_lake(dagbag, lak
             "reasons": ["(record): expected an object"],
         }
         path = lake.offset_file(lake.quarantine, "court.events", 0, first_offset)
-        write_parquet_atomically(pa.Table.from_pylist([row], QUARANTINE_SCHEMA), path)
+        atomic.write_parquet(path, pa.Table.from_pylist([row], QUARANTINE_SCHEMA))
         files[age_days] = path
 
     run = dagbag.get_dag("housekeeping").test()

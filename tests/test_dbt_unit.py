@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from clemency.transform import ensure_raw_topics, run_dbt
+from clemency.transform.dbt import ensure_raw_topics, run_dbt
 
 
 @pytest.mark.slow

@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ARTIFACTS
 
-from clemency.audit import load_runs
 from clemency.demo import run_demo
-from clemency.explain import explain
-from clemency.lake import Lake
-from clemency.pseudonym import person_key
+from clemency.lake.audit import load_runs
+from clemency.lake.layout import Lake
+from clemency.lake.pseudonym import person_key
+from clemency.ops.explain import explain
 from clemency.settings import load_settings
 from producers.simulator import SimulationConfig, simulate
 
@@ -29,7 +29,7 @@ def two_runs(tmp_path_factory) -> list[tuple[dict, Lake]]:
     for attempt in ("first", "second"):
         settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp(attempt))})
         outputs = run_demo(settings, inmates=INMATES, seed=SEED, as_of=AS_OF)
-        runs.append((outputs, Lake(settings.lake)))
+        runs.append((outputs, settings.lake))
     return runs
 
 

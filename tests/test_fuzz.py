@@ -44,9 +44,11 @@ from clemency.contracts import (
     topics,
     validate_event,
 )
-from clemency.decode import MAX_MESSAGE_BYTES, MAX_REASON_CHARS, Coordinates, Verdict, decode
-from clemency.ingest import MAX_DEAD_LETTER_VALUE, QUARANTINE_SCHEMA, RAW_SCHEMA, ingest
-from clemency.kafka_clients import ensure_topics
+from clemency.ingest.decode import MAX_MESSAGE_BYTES, MAX_REASON_CHARS, Coordinates, Verdict, decode
+from clemency.ingest.quarantine import MAX_DEAD_LETTER_VALUE
+from clemency.ingest.run import ingest
+from clemency.kafka.clients import ensure_topics
+from clemency.lake.schemas import QUARANTINE_SCHEMA, RAW_SCHEMA
 
 TYPES = sorted(event_types().values(), key=lambda t: t.name)
 ROW_SCHEMA = pa.schema([f for f in RAW_SCHEMA if not f.name.startswith("kafka_")])

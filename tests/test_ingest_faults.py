@@ -14,11 +14,11 @@ from kafka.admin import NewPartitions, NewTopic
 from kafka.errors import IncompatibleBrokerVersion, KafkaError
 from tcp_proxy import TcpProxy
 
-import clemency.lake
-from clemency.broker import EmbeddedBroker, free_port
-from clemency.ingest import IngestRun, ingest
-from clemency.kafka_clients import ensure_topics
-from clemency.publish import encode, publish_events
+import clemency.lake.atomic
+from clemency.ingest.publish import encode, publish_events
+from clemency.ingest.run import IngestRun, ingest
+from clemency.kafka.broker import EmbeddedBroker, free_port
+from clemency.kafka.clients import ensure_topics
 
 PEOPLE = [f"0010850{n:05d}" for n in range(40)]
 
@@ -74,7 +74,7 @@ def test_crash_after_writing_before_committing(published, lake, monkeypatch):
 
 
 def test_crash_mid_write_leaves_no_visible_file(published, lake, monkeypatch):
-    real_write = clemency.lake.pq.write_table
+    real_write = clemency.lake.atomic.pq.write_table
     calls = {"n": 0}
 
     def write_half_then_die(table, sink, **kwargs):
@@ -84,7 +84,7 @@ def test_crash_mid_write_leaves_no_visible_file(published, lake, monkeypatch):
             raise OSError("disk went away mid-write")
         return real_write(table, sink, **kwargs)
 
-    monkeypatch.setattr(clemency.lake.pq, "write_table", write_half_then_die)
+    monkeypatch.setattr(clemency.lake.atomic.pq, "write_table", write_half_then_die)
     with pytest.raises(OSError, match="mid-write"):
         ingest(published, lake, chunk_records=10)
     monkeypatch.undo()
@@ -239,9 +239,9 @@ def test_broker_restarted_mid_run(tmp_path, lake):
         land = run._land
         landed = {"chunks": 0}
 
-        def land_then_restart(consumer, dead_letters, tp, chunk, ledger):
-            real = chunk.first_offset is not None
-            land(consumer, dead_letters, tp, chunk, ledger)
+        def land_then_restart(consumer, dead_letters, writer):
+            real = writer.first_offset is not None
+            land(consumer, dead_letters, writer)
             landed["chunks"] += real
             if landed["chunks"] == 2:
                 proxy.stop()  # the broker is gone for the rest of this run

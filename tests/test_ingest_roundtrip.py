@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 from factories import admitted, facility, graded, imposed
 from kafka import KafkaProducer
 
-from clemency.ingest import ingest
-from clemency.kafka_clients import ensure_topics
-from clemency.publish import publish_events
+from clemency.ingest.publish import publish_events
+from clemency.ingest.run import ingest
+from clemency.kafka.clients import ensure_topics
 
 
 def _raw_rows(lake, topic):

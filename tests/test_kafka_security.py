@@ -31,12 +31,13 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaTimeoutError
 from tls_proxy import Certificates, TlsProxy, make_certificates
 
-import clemency.broker
-import clemency.kafka_clients
-from clemency.broker import EmbeddedBroker, free_port
-from clemency.ingest import ingest
-from clemency.kafka_clients import ensure_topics, new_consumer, new_producer
-from clemency.kafka_security import (
+import clemency.kafka.broker
+import clemency.kafka.clients
+from clemency.ingest.publish import encode, publish_events
+from clemency.ingest.run import ingest
+from clemency.kafka.broker import EmbeddedBroker, free_port
+from clemency.kafka.clients import ensure_topics, new_consumer, new_producer
+from clemency.kafka.security import (
     MECHANISMS,
     PLAINTEXT,
     PROTOCOLS,
@@ -45,7 +46,6 @@ from clemency.kafka_security import (
     security_variables_from_connection,
 )
 from clemency.orchestration import kafka_variables_from_connection
-from clemency.publish import encode, publish_events
 from clemency.settings import VARIABLES, SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -425,9 +425,9 @@ def test_security_reaches_every_client_of_publish_and_ingest(monkeypatch, tmp_pa
         return build
 
     for name in ("KafkaProducer", "KafkaConsumer", "KafkaAdminClient"):
-        monkeypatch.setattr(clemency.kafka_clients, name, recorder(name))
+        monkeypatch.setattr(clemency.kafka.clients, name, recorder(name))
 
-    from clemency.lake import Lake
+    from clemency.lake.layout import Lake
 
     for call in (
         lambda: ensure_topics("k:9093", 1, security=security),
@@ -446,7 +446,7 @@ def test_security_reaches_every_client_of_publish_and_ingest(monkeypatch, tmp_pa
 def test_sasl_settings_reach_the_wire(fresh_broker, caplog, monkeypatch):
     """A real client sends the configured SASL mechanism; the embedded broker refuses SASL
     (a full SCRAM login is proven by docker-compose.yml's Kafka, not here)."""
-    monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(clemency.kafka.clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
     security = _security(_sasl("SASL_PLAINTEXT"))
     caplog.set_level(logging.DEBUG, logger="kafka")
     with pytest.raises(KafkaTimeoutError):
@@ -506,7 +506,7 @@ def _tls_broker(folder: Path, hosts: tuple[str, ...]) -> Iterator[TlsBroker]:
         port=broker_port, advertised_port=tls_port, log_path=folder / "broker.log"
     )
     with pytest.MonkeyPatch.context() as patch:  # only the start needs it
-        patch.setattr(clemency.broker, "wait_until_ready", ready)
+        patch.setattr(clemency.kafka.broker, "wait_until_ready", ready)
         broker.start()
     try:
         yield TlsBroker(bootstrap, certificates, proxy, broker)
@@ -554,7 +554,7 @@ def test_publish_and_ingest_over_tls(tls_broker, lake, tmp_path):
 def test_tls_without_the_ca_fails_quickly_with_the_reason_in_the_log(
     tls_broker, caplog, monkeypatch
 ):
-    monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(clemency.kafka.clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
     caplog.set_level(logging.WARNING, logger="kafka")
     started = time.monotonic()
     with pytest.raises(KafkaTimeoutError, match="Unable to bootstrap"):
@@ -576,7 +576,7 @@ def test_hostname_check_is_on_by_default(tmp_path, monkeypatch, caplog):
     relay = _tls_broker(tmp_path, ("kafka.example.invalid",))
     elsewhere = next(relay)
     try:
-        monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
+        monkeypatch.setattr(clemency.kafka.clients, "BOOTSTRAP_TIMEOUT_MS", 1500)
         caplog.set_level(logging.WARNING, logger="kafka")
         with pytest.raises(KafkaTimeoutError):
             ensure_topics(elsewhere.bootstrap, 1, security=elsewhere.security())
@@ -595,7 +595,7 @@ def test_hostname_check_is_on_by_default(tmp_path, monkeypatch, caplog):
 # clients that give up bootstrapping after 2 s instead of 30 s.
 CLI = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
-    "import clemency.kafka_clients as k; k.BOOTSTRAP_TIMEOUT_MS = 2000; "
+    "import clemency.kafka.clients as k; k.BOOTSTRAP_TIMEOUT_MS = 2000; "
     "from clemency.cli import app; app()"
 )
 

@@ -22,15 +22,15 @@ from factories import graded
 from tcp_proxy import TcpProxy
 from typer.testing import CliRunner
 
-import clemency.kafka_clients
-from clemency.audit import load_runs, sha256_of
-from clemency.broker import EmbeddedBroker, free_port
+import clemency.kafka.clients
 from clemency.cli import app
-from clemency.ingest import ingest
-from clemency.kafka_clients import INGEST_GROUP, ensure_topics, new_consumer
-from clemency.lake import Lake
-from clemency.publish import publish_events
-from clemency.transform import WarehouseLocked, run_dbt, transform, wait_for_warehouse
+from clemency.ingest.publish import publish_events
+from clemency.ingest.run import ingest
+from clemency.kafka.broker import EmbeddedBroker, free_port
+from clemency.kafka.clients import INGEST_GROUP, ensure_topics, new_consumer
+from clemency.lake.audit import load_runs, sha256_of
+from clemency.lake.layout import Lake
+from clemency.transform.dbt import WarehouseLocked, run_dbt, transform, wait_for_warehouse
 
 pytestmark = pytest.mark.broker
 
@@ -76,7 +76,7 @@ def published(fresh_broker):
 
 
 def test_broker_down_for_a_whole_run_then_the_next_run_catches_up(tmp_path, lake, monkeypatch):
-    monkeypatch.setattr(clemency.kafka_clients, "BOOTSTRAP_TIMEOUT_MS", 3000)  # 30 s in service
+    monkeypatch.setattr(clemency.kafka.clients, "BOOTSTRAP_TIMEOUT_MS", 3000)  # 30 s in service
     client_port, broker_port = free_port(), free_port()
     proxy = TcpProxy(client_port, broker_port).start()  # the broker advertises the relay
     broker = EmbeddedBroker(port=broker_port, advertised_port=client_port).start()

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from clemency.lake import Lake
+from clemency.lake.layout import Lake
 from clemency.reports import safe_text
 from clemency.reports.i18n import t
 

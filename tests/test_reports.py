@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from clemency.lake import Lake
+from clemency.lake.layout import Lake
 from clemency.reports import charts
 from clemency.reports.i18n import t
 from clemency.reports.privacy import PRIMARY, SECONDARY, is_protected, suppress
@@ -371,7 +371,7 @@ def test_person_level_export_only_behind_its_flag(lake, tmp_path):
     assert len(rows) == sum(1 for r in mart if r["round_id"] == ROUND)
     assert all(len(r["person_key"]) == 32 and not r["person_key"].isdigit() for r in rows)
 
-    from clemency.audit import load_runs, sha256_of
+    from clemency.lake.audit import load_runs, sha256_of
 
     (taken,) = load_runs(lake, command="restricted_export")  # who took the list is on record
     assert taken.status == "succeeded" and taken.arguments["round_id"] == ROUND

@@ -12,7 +12,7 @@ from clemency.settings import DEMO_PSEUDONYM_KEY, SettingsError, load_settings
 def test_defaults_run_the_embedded_demo():
     settings = load_settings({})
     assert settings.bootstrap_servers == "127.0.0.1:19092"
-    assert settings.lake == Path("lake").resolve()
+    assert settings.lake.root == Path("lake").resolve()
     assert settings.pseudonym_key == DEMO_PSEUDONYM_KEY and settings.uses_demo_key
     assert settings.topic_partitions == 3
 
@@ -28,7 +28,7 @@ def test_values_are_read_from_prefixed_variables(tmp_path):
         }
     )
     assert settings.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
-    assert settings.lake == tmp_path
+    assert settings.lake.root == tmp_path
     assert not settings.uses_demo_key
     assert settings.topic_partitions == 12
 

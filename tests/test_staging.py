@@ -8,10 +8,10 @@ import json
 import duckdb
 from factories import admitted, event, graded, imposed
 
-from clemency.ingest import ingest
-from clemency.kafka_clients import ensure_topics
-from clemency.publish import publish_events
-from clemency.transform import run_dbt
+from clemency.ingest.publish import publish_events
+from clemency.ingest.run import ingest
+from clemency.kafka.clients import ensure_topics
+from clemency.transform.dbt import run_dbt
 
 OTHER = "079190054321"
 THREADS = ("--threads", "4")

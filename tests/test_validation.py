@@ -14,10 +14,11 @@ import pytest
 from factories import admitted, facility, graded, imposed
 
 from clemency.contracts import event_type, message_key
-from clemency.decode import Coordinates, decode
-from clemency.ingest import RAW_SCHEMA
-from clemency.lake import Lake, write_parquet_atomically
-from clemency.validation import (
+from clemency.ingest.decode import Coordinates, decode
+from clemency.lake import atomic
+from clemency.lake.layout import Lake
+from clemency.lake.schemas import RAW_SCHEMA
+from clemency.validation.gate import (
     GateResult,
     ValidationGateError,
     summarise_results,
@@ -61,7 +62,7 @@ def land(lake: Lake, rows: list[dict]) -> list[Path]:
     for (topic, partition), group in groups.items():
         first = min(row["kafka_offset"] for row in group)
         path = lake.offset_file(lake.raw, topic, partition, first)
-        write_parquet_atomically(pa.Table.from_pylist(group, RAW_SCHEMA), path)
+        atomic.write_parquet(path, pa.Table.from_pylist(group, RAW_SCHEMA))
         paths.append(path)
     return paths
 
@@ -214,7 +215,7 @@ def test_empty_lake_succeeds_with_zero_rows(tmp_path):
 
 
 def test_expectation_names_are_unique_within_each_suite(clean):
-    from clemency.validation import expectation_name
+    from clemency.validation.gate import expectation_name
 
     for dataset, build in suites().items():
         names = [expectation_name(e.configuration) for e in build().expectations]

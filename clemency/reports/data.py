@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from clemency.lake import Lake
+from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
 
 STATUSES = ["eligible", "almost_eligible", "ineligible", "excluded"]
@@ -370,7 +370,7 @@ def round_dates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]
 
 
 def procedural_deadlines(signed: dt.date) -> dict[str, dt.date]:
-    """DOMAIN "Procedure": apply 5 days after the notice (taken as the signing date),
+    """docs/domain.md "Procedure": apply 5 days after the notice (taken as the signing date),
     facility lists 10 days and court lists 15 days after that, appraisal 15 days after the
     lists, complaints 5 days after the facility lists."""
     apply_by = signed + dt.timedelta(days=5)
@@ -536,7 +536,7 @@ def quarantine_reasons(lake: Lake) -> Counter:
 
 
 def gx_summary(lake: Lake) -> list[dict[str, Any]]:
-    from clemency.validation import summarise_results
+    from clemency.validation.gate import summarise_results
 
     return summarise_results(lake)
 

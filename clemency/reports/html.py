@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from clemency.lake import atomic
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import number, t
 from clemency.reports.privacy import PRIMARY
@@ -128,5 +129,4 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: Path) -> Path:
-    path.write_text(render_html(report), encoding="utf-8")
-    return path
+    return atomic.write_text(path, render_html(report))

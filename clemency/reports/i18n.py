@@ -144,7 +144,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "released": ("Đã tha (đặc xá)", "Released (amnesty)"),
     "foreigners_considered": ("Người nước ngoài được xét", "Foreigners considered"),
     "foreigners_granted": ("Người nước ngoài được đặc xá", "Foreigners granted"),
-    # criteria (CONTRACTS.md section 3)
+    # criteria (docs/contracts.md section 3)
     "serving_sentence": ("Đang chấp hành án phạt tù có thời hạn", "Serving a fixed-term sentence"),
     "behaviour_grades": ("Xếp loại chấp hành án khá, tốt", "Behaviour graded good"),
     "time_served": ("Thời gian đã chấp hành", "Time served"),

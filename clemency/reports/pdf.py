@@ -26,6 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.html import cell_text
@@ -220,4 +221,6 @@ def render_pdf(report: Report, path: Path, compress: bool = True) -> Path:
 
 
 def write_pdf(report: Report, path: Path, compress: bool = True) -> Path:
-    return render_pdf(report, path, compress)
+    with atomic.atomic_target(path) as temporary:
+        render_pdf(report, temporary, compress)
+    return path

@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from clemency.audit import audited, file_entry
-from clemency.lake import Lake
+from clemency.lake import atomic
+from clemency.lake.audit import audited, file_entry
+from clemency.lake.layout import Lake
 from clemency.reports import safe_text
 
 COLUMNS = [
@@ -37,15 +38,13 @@ def export_person_level(lake: Lake, round_id: str, out_dir: Path) -> Path:
         record.inputs = [file_entry(mart, lake)] if mart.exists() else []
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(target.parent, 0o700)
-        temporary = target.with_name(f".{target.name}.tmp")
-        quoted = str(temporary).replace("'", "''")  # COPY TO takes no bound path
-        with duckdb.connect() as connection:
-            connection.execute(
-                f"copy (select {', '.join(COLUMNS)} from read_parquet(?) where round_id = ? "
-                f"order by facility_id, person_key) to '{quoted}' (format parquet)",
-                [str(mart), round_id],
-            )
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, target)
+        with atomic.atomic_target(target, mode=0o600) as temporary:
+            quoted = str(temporary).replace("'", "''")  # COPY TO takes no bound path
+            with duckdb.connect() as connection:
+                connection.execute(
+                    f"copy (select {', '.join(COLUMNS)} from read_parquet(?) where round_id = ? "
+                    f"order by facility_id, person_key) to '{quoted}' (format parquet)",
+                    [str(mart), round_id],
+                )
         record.add_output(target, lake, rows=pq.ParquetFile(target).metadata.num_rows)
         return target

@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from clemency.audit import audited, file_entry
-from clemency.lake import Lake
+from clemency.lake.audit import audited, file_entry
+from clemency.lake.layout import Lake
 from clemency.reports import charts, safe_text
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section, Table

@@ -13,7 +13,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clemency.lake import Lake
+from clemency.lake import atomic
+from clemency.lake.layout import Lake
 from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
 
 STYLE = """
@@ -136,5 +137,4 @@ generated {escape(stamp)} · counts only, no personal data</p>
 """
     lake.reports.mkdir(parents=True, exist_ok=True)
     path = lake.reports / f"summary-{as_of.isoformat()}.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return atomic.write_text(path, html)

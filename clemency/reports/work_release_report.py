@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from clemency.lake import Lake
+from clemency.lake.layout import Lake
 from clemency.reports import charts
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section
@@ -20,7 +20,7 @@ from clemency.reports.round_report import (
     write_audited_report,
 )
 
-MAX_DISTANCE_KM = 50.0  # DOMAIN: work site within 50 km of the prison
+MAX_DISTANCE_KM = 50.0  # docs/domain.md: work site within 50 km of the prison
 RETURN_REASONS = ["end_of_placement", "violation", "before_release"]
 
 

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import t
@@ -139,5 +140,4 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 fixed.external_attr = 0o600 << 16
                 target.writestr(fixed, source.read(info.filename))
-    path.write_bytes(out.getvalue())
-    return path
+    return atomic.write_bytes(path, out.getvalue())

@@ -18,7 +18,7 @@
 {% endmacro %}
 
 {#
-    The decision of CONTRACTS.md section 3, the same for every programme:
+    The decision of docs/contracts.md section 3, the same for every programme:
     excluded    an absolute bar is unmet (or cannot be judged: null counts as unmet);
     eligible    nothing is unmet;
     almost_eligible  exactly one criterion is unmet, it is time-based, and it will be met

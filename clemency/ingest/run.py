@@ -8,7 +8,6 @@ consumed record ends in exactly one place: raw or quarantine (and its dead-lette
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
@@ -18,74 +17,22 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 
-from clemency.audit import audited, file_entry, new_run_id
 from clemency.contracts import topics as data_topics
-from clemency.decode import Coordinates, decode
-from clemency.kafka_clients import INGEST_GROUP, dead_letter_topic, new_consumer, new_producer
-from clemency.lake import Lake, write_parquet_atomically
+from clemency.ingest.partition_writer import PartitionLedger, TopicPartitionWriter
+from clemency.ingest.quarantine import send_dead_letters
+from clemency.kafka.clients import INGEST_GROUP, new_consumer, new_producer
+from clemency.lake import atomic
+from clemency.lake.audit import audited, file_entry, new_run_id
+from clemency.lake.layout import Lake
 
 if TYPE_CHECKING:
-    from clemency.kafka_security import KafkaSecurity
-    from clemency.validation import GateResult
+    from clemency.kafka.security import KafkaSecurity
+    from clemency.validation.gate import GateResult
 
 log = logging.getLogger(__name__)
-
-UTC_TS = pa.timestamp("us", tz="UTC")
-
-RAW_SCHEMA = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("event_type", pa.string()),
-        ("schema_version", pa.int32()),
-        ("occurred_at", UTC_TS),
-        ("recorded_at", UTC_TS),
-        ("source_system", pa.string()),
-        ("source_id", pa.string()),
-        ("person_id", pa.string()),
-        ("entity_key", pa.string()),
-        ("payload", pa.string()),
-        ("kafka_topic", pa.string()),
-        ("kafka_partition", pa.int32()),
-        ("kafka_offset", pa.int64()),
-        ("kafka_key", pa.string()),
-        ("kafka_timestamp", UTC_TS),
-    ]
-)
-
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("kafka_topic", pa.string()),
-        ("kafka_partition", pa.int32()),
-        ("kafka_offset", pa.int64()),
-        ("kafka_key", pa.binary()),
-        ("kafka_timestamp", UTC_TS),
-        ("value", pa.binary()),
-        ("reason_codes", pa.list_(pa.string())),
-        ("reasons", pa.list_(pa.string())),
-    ]
-)
-
-
-@dataclass
-class PartitionLedger:
-    """One ledger row: what a run did to one partition. consumed = landed + quarantined."""
-
-    run_id: str
-    topic: str
-    partition: int
-    offset_from: int
-    offset_to: int  # next offset to read (exclusive end), as committed
-    consumed: int = 0
-    landed: int = 0
-    quarantined: int = 0
-    gate_quarantined: int = 0  # of `quarantined`: rows the Great Expectations gate moved
-    duplicates_seen: int = 0
-    files: int = 0
-    superseded_files: int = 0
-    duration_s: float = 0.0
 
 
 @dataclass
@@ -99,23 +46,8 @@ class IngestResult:
         return sum(getattr(p, name) for p in self.partitions)
 
 
-@dataclass
-class _Chunk:
-    first_offset: int | None = None
-    last_offset: int | None = None
-    raw: list[dict] = field(default_factory=list)
-    quarantine: list[dict] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.raw) + len(self.quarantine)
-
-
 class BrokerUnavailable(ConnectionError):
     """The bootstrap servers did not answer: the run did nothing (a retry is worthwhile)."""
-
-
-def _ts(ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 class IngestRun:
@@ -145,7 +77,7 @@ class IngestRun:
         self.group_id = group_id
         self.gate = gate
         self.run_id = new_run_id()
-        self._landed_raw_files: list[Path] = []
+        self.writers: list[TopicPartitionWriter] = []
         self._removed_files: list[Path] = []  # left past the committed offset by earlier runs
         self.ledgers: dict[TopicPartition, PartitionLedger] = {}
 
@@ -155,11 +87,15 @@ class IngestRun:
         result = IngestResult(self.run_id)
         try:
             ledgers = self.ledgers = self._assign(consumer)
-            chunks = {tp: _Chunk() for tp in ledgers}
+            writers = {
+                tp: TopicPartitionWriter(tp, self.lake, ledger, self.run_id)
+                for tp, ledger in ledgers.items()
+            }
+            self.writers = list(writers.values())
             started = time.monotonic()
-            self._consume(consumer, dead_letters, ledgers, chunks)
-            for tp, chunk in chunks.items():
-                self._land(consumer, dead_letters, tp, chunk, ledgers[tp])
+            self._consume(consumer, dead_letters, writers)
+            for writer in writers.values():
+                self._land(consumer, dead_letters, writer)
             if self.gate:
                 gate_started = time.monotonic()
                 result.gate = self._apply_gate(dead_letters, ledgers)
@@ -223,7 +159,12 @@ class IngestRun:
             path.unlink()
         return len(leftovers)
 
-    def _consume(self, consumer, dead_letters, ledgers, chunks) -> None:
+    def _consume(
+        self,
+        consumer: KafkaConsumer,
+        dead_letters: KafkaProducer,
+        writers: dict[TopicPartition, TopicPartitionWriter],
+    ) -> None:
         idle = 0
         consumed = 0
         while idle < self.idle_polls:
@@ -233,88 +174,44 @@ class IngestRun:
                 continue
             idle = 0
             for tp, messages in batch.items():
+                writer = writers[tp]
                 for message in messages:
-                    self._add(chunks[tp], ledgers[tp], message)
+                    writer.add(message)
                     consumed += 1
-                if len(chunks[tp]) >= self.chunk_records:
-                    self._land(consumer, dead_letters, tp, chunks[tp], ledgers[tp])
+                if len(writer) >= self.chunk_records:
+                    self._land(consumer, dead_letters, writer)
             # Memory stays bounded however many partitions there are: past the cap,
             # the fullest buffer is landed early (a smaller file, same guarantees).
-            while sum(map(len, chunks.values())) > self.max_buffered_records:
-                fullest = max(chunks, key=lambda tp: len(chunks[tp]))
-                self._land(consumer, dead_letters, fullest, chunks[fullest], ledgers[fullest])
+            while sum(map(len, writers.values())) > self.max_buffered_records:
+                self._land(consumer, dead_letters, max(writers.values(), key=len))
             if self.max_records is not None and consumed >= self.max_records:
                 return
 
-    def _add(self, chunk: _Chunk, ledger: PartitionLedger, message) -> None:
-        where = Coordinates(
-            message.topic, message.partition, message.offset, message.key, message.timestamp
-        )
-        verdict = decode(message.value, where)
-        if chunk.first_offset is None:
-            chunk.first_offset = message.offset
-        chunk.last_offset = message.offset
-        ledger.consumed += 1
-        coordinates = {
-            "kafka_topic": message.topic,
-            "kafka_partition": message.partition,
-            "kafka_offset": message.offset,
-            "kafka_timestamp": _ts(message.timestamp),
-        }
-        if verdict.row is not None:
-            key = message.key.decode("utf-8")
-            chunk.raw.append({**verdict.row, **coordinates, "kafka_key": key})
-            ledger.landed += 1
-        else:
-            chunk.quarantine.append(
-                {
-                    **coordinates,
-                    "kafka_key": message.key,
-                    "value": message.value,
-                    "reason_codes": list(verdict.reason_codes),
-                    "reasons": list(verdict.reasons),
-                }
-            )
-            ledger.quarantined += 1
+    def _land(
+        self, consumer: KafkaConsumer, dead_letters: KafkaProducer, writer: TopicPartitionWriter
+    ) -> None:
+        writer.land(consumer, dead_letters)
 
-    def _land(self, consumer, dead_letters, tp, chunk: _Chunk, ledger: PartitionLedger) -> None:
-        if chunk.first_offset is None:
-            return
-        if chunk.raw:
-            path = self.lake.offset_file(self.lake.raw, tp.topic, tp.partition, chunk.first_offset)
-            write_parquet_atomically(pa.Table.from_pylist(chunk.raw, RAW_SCHEMA), path)
-            self._landed_raw_files.append(path)
-            ledger.files += 1
-        if chunk.quarantine:
-            path = self.lake.offset_file(
-                self.lake.quarantine, tp.topic, tp.partition, chunk.first_offset
-            )
-            table = pa.Table.from_pylist(chunk.quarantine, QUARANTINE_SCHEMA)
-            write_parquet_atomically(table, path)
-            ledger.files += 1
-            _send_dead_letters(dead_letters, chunk.quarantine)
-        next_offset = chunk.last_offset + 1
-        consumer.commit({tp: OffsetAndMetadata(next_offset, self.run_id, -1)})
-        ledger.offset_to = next_offset
-        chunk.first_offset = chunk.last_offset = None
-        chunk.raw.clear()
-        chunk.quarantine.clear()
+    @property
+    def _landed_raw_files(self) -> list[Path]:
+        return [path for writer in self.writers for path in writer.landed_raw_files]
 
     def _apply_gate(self, dead_letters, ledgers) -> GateResult | None:
         """Great Expectations over this run's landed files; failing rows go to quarantine."""
         if not self._landed_raw_files:
             return None
-        from clemency.gate import quarantine_row_failures
-        from clemency.validation import validate_lake
+        from clemency.ingest.quarantine import quarantine_row_failures
+        from clemency.validation.gate import validate_lake
 
-        gate = validate_lake(self.lake, files=self._landed_raw_files, run_id=self.run_id)
-        moved = quarantine_row_failures(self.lake, gate, self._landed_raw_files, QUARANTINE_SCHEMA)
+        landed = self._landed_raw_files
+        gate = validate_lake(self.lake, files=landed, run_id=self.run_id)
+        moved = quarantine_row_failures(self.lake, gate, landed)
         for (topic, partition), rows in moved.items():
             ledger = ledgers[TopicPartition(topic, partition)]
             ledger.landed -= len(rows)
             ledger.quarantined += len(rows)
             ledger.gate_quarantined += len(rows)
-            _send_dead_letters(dead_letters, rows)
+            send_dead_letters(dead_letters, rows)
         return gate
 
     def _count_duplicates(self, ledgers: dict[TopicPartition, PartitionLedger]) -> None:
@@ -377,37 +274,7 @@ class IngestRun:
             return
         rows = [asdict(p) for p in result.partitions]
         path = self.lake.ingest_ledger / f"{result.run_id}.parquet"
-        write_parquet_atomically(pa.Table.from_pylist(rows), path)
-
-
-# A dead letter carries the record plus headers and must stay under the producer's 1 MiB
-# request limit, though the broker accepted the original at up to its own limit.
-MAX_DEAD_LETTER_KEY = 1024
-MAX_DEAD_LETTER_VALUE = 512 * 1024
-
-
-def _send_dead_letters(dead_letters, rows: list[dict]) -> None:
-    """Each quarantined record also goes to `<topic>.dlq`, its reasons in the headers.
-
-    An oversized key or value is cut, with header `clemency.truncated` giving the original
-    sizes; the quarantine file keeps every byte."""
-    for row in rows:
-        source = f"{row['kafka_topic']}/{row['kafka_partition']}/{row['kafka_offset']}"
-        key, value = row["kafka_key"], row["value"]
-        headers = [
-            ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
-            ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
-            ("clemency.source", source.encode()),
-        ]
-        if len(key or b"") > MAX_DEAD_LETTER_KEY or len(value or b"") > MAX_DEAD_LETTER_VALUE:
-            sizes = f"key={len(key or b'')},value={len(value or b'')}"
-            headers.append(("clemency.truncated", sizes.encode()))
-            key = key[:MAX_DEAD_LETTER_KEY] if key is not None else None
-            value = value[:MAX_DEAD_LETTER_VALUE] if value is not None else None
-        dead_letters.send(
-            dead_letter_topic(row["kafka_topic"]), key=key, value=value, headers=headers
-        )
-    dead_letters.flush()
+        atomic.write_parquet(path, pa.Table.from_pylist(rows))
 
 
 def ingest(bootstrap_servers: str, lake: Lake, **options) -> IngestResult:

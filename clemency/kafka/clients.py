@@ -11,7 +11,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from clemency.contracts import topics
-from clemency.kafka_security import PLAINTEXT, KafkaSecurity
+from clemency.kafka.security import PLAINTEXT, KafkaSecurity
 from clemency.settings import PREFIX, SettingsError
 
 INGEST_GROUP = "clemency-ingest"

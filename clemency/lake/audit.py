@@ -24,7 +24,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clemency.lake import Lake
+from clemency.errors import describe
+from clemency.lake import atomic
+from clemency.lake.layout import Lake
 
 # Argument names whose values never reach the record (they would sit in a world-readable
 # folder next to the lake otherwise).
@@ -151,12 +153,7 @@ def record_path(lake: Lake, record: RunRecord) -> Path:
 
 
 def write_record(lake: Lake, record: RunRecord) -> Path:
-    path = record_path(lake, record)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(asdict(record), ensure_ascii=False, indent=1) + "\n")
-    os.replace(temporary, path)
-    return path
+    return atomic.write_json(record_path(lake, record), asdict(record))
 
 
 @contextmanager
@@ -177,8 +174,7 @@ def audited(
         yield record
     except BaseException as error:
         record.status = "failed"
-        text = str(error).strip()
-        record.error = f"{type(error).__name__}: {text.splitlines()[0] if text else ''}".strip()
+        record.error = describe(error)
         raise
     else:
         record.status = "succeeded"

@@ -1,6 +1,6 @@
-"""Apply the Great Expectations gate to freshly landed raw files.
+"""The quarantine's two ways in besides the decoder: rows the gate refuses, and dead letters.
 
-Row-level failures leave raw for the quarantine, with reason `expectation:<name>`: the
+Row-level gate failures leave raw for the quarantine, with reason `expectation:<name>`: the
 quarantine file is written first, then the raw file is rewritten without those rows
 under its own name, so running the gate again over the same files changes nothing.
 """
@@ -15,8 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clemency.lake import Lake, write_parquet_atomically
-from clemency.validation import GateResult
+from clemency.kafka.clients import dead_letter_topic
+from clemency.lake import atomic
+from clemency.lake.layout import Lake
+from clemency.lake.schemas import QUARANTINE_SCHEMA
+from clemency.validation.gate import GateResult
 
 
 def _envelope_bytes(row: dict) -> bytes:
@@ -37,7 +40,7 @@ def _envelope_bytes(row: dict) -> bytes:
 
 
 def quarantine_row_failures(
-    lake: Lake, gate: GateResult, files: list[Path], quarantine_schema: pa.Schema
+    lake: Lake, gate: GateResult, files: list[Path]
 ) -> dict[tuple[str, int], list[dict]]:
     """Move failing rows out of `files`; return the quarantined rows per (topic, partition)."""
     reasons: dict[tuple[str, int, int], list[str]] = defaultdict(list)
@@ -77,7 +80,37 @@ def quarantine_row_failures(
             / path.parent.name
             / path.name.replace(".parquet", "+gate.parquet")
         )
-        write_parquet_atomically(pa.Table.from_pylist(quarantined, quarantine_schema), target)
-        write_parquet_atomically(table.filter(pc.invert(is_failing)), path)
+        atomic.write_parquet(target, pa.Table.from_pylist(quarantined, QUARANTINE_SCHEMA))
+        atomic.write_parquet(path, table.filter(pc.invert(is_failing)))
         moved[(topic, partition)].extend(quarantined)
     return moved
+
+
+# A dead letter carries the record plus headers and must stay under the producer's 1 MiB
+# request limit, though the broker accepted the original at up to its own limit.
+MAX_DEAD_LETTER_KEY = 1024
+MAX_DEAD_LETTER_VALUE = 512 * 1024
+
+
+def send_dead_letters(dead_letters, rows: list[dict]) -> None:
+    """Each quarantined record also goes to `<topic>.dlq`, its reasons in the headers.
+
+    An oversized key or value is cut, with header `clemency.truncated` giving the original
+    sizes; the quarantine file keeps every byte."""
+    for row in rows:
+        source = f"{row['kafka_topic']}/{row['kafka_partition']}/{row['kafka_offset']}"
+        key, value = row["kafka_key"], row["value"]
+        headers = [
+            ("clemency.reason_codes", ",".join(row["reason_codes"]).encode()),
+            ("clemency.reasons", "\n".join(row["reasons"])[:4000].encode()),
+            ("clemency.source", source.encode()),
+        ]
+        if len(key or b"") > MAX_DEAD_LETTER_KEY or len(value or b"") > MAX_DEAD_LETTER_VALUE:
+            sizes = f"key={len(key or b'')},value={len(value or b'')}"
+            headers.append(("clemency.truncated", sizes.encode()))
+            key = key[:MAX_DEAD_LETTER_KEY] if key is not None else None
+            value = value[:MAX_DEAD_LETTER_VALUE] if value is not None else None
+        dead_letters.send(
+            dead_letter_topic(row["kafka_topic"]), key=key, value=value, headers=headers
+        )
+    dead_letters.flush()

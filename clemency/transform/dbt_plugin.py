@@ -5,7 +5,7 @@ from __future__ import annotations
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from clemency.pseudonym import person_key
+from clemency.lake.pseudonym import person_key
 from clemency.settings import load_settings
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from clemency.audit import load_runs, sha256_of
-from clemency.lake import OFFSET_FILE, Lake, column_range
+from clemency.errors import first_line
+from clemency.lake.audit import load_runs, sha256_of
+from clemency.lake.layout import OFFSET_FILE, Lake, column_range
 
 ERROR = "error"
 WARNING = "warning"
@@ -176,7 +177,7 @@ _SNAPSHOT = re.compile(r"as_of=(\d{4}-\d{2}-\d{2})")
 
 def _corrupt(lake: Lake, path: Path, error: Exception) -> Finding:
     name = _relative(lake, path)
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    reason = first_line(error) or type(error).__name__
     match = OFFSET_FILE.match(path.name)
     if lake.is_offset_zone(path) and match:
         remedy = (
@@ -273,7 +274,7 @@ def _warehouse(lake: Lake) -> Iterator[Finding]:
     try:
         duckdb.connect(str(lake.warehouse), read_only=True).close()
     except duckdb.IOException as error:
-        text = str(error).strip().splitlines()[0]
+        text = first_line(error)
         if "Could not set lock" in text:
             yield Finding(
                 WARNING,
@@ -285,7 +286,7 @@ def _warehouse(lake: Lake) -> Iterator[Finding]:
         else:
             yield _broken_warehouse(lake, text)
     except duckdb.Error as error:
-        yield _broken_warehouse(lake, str(error).strip().splitlines()[0])
+        yield _broken_warehouse(lake, first_line(error))
 
 
 def _broken_warehouse(lake: Lake, text: str) -> Finding:

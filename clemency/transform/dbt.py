@@ -17,10 +17,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from clemency.audit import audited
 from clemency.contracts import topics
-from clemency.ingest import RAW_SCHEMA
-from clemency.lake import Lake, column_range, copy_atomically, write_parquet_atomically
+from clemency.lake import atomic
+from clemency.lake.audit import audited
+from clemency.lake.layout import Lake, column_range
+from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
 
@@ -122,7 +123,7 @@ def ensure_raw_topics(lake: Lake) -> None:
         folder = lake.raw / topic
         if not any(folder.glob("*/*.parquet")):
             empty = pa.Table.from_pylist([], RAW_SCHEMA)
-            write_parquet_atomically(empty, folder / "partition=none" / "empty.parquet")
+            atomic.write_parquet(folder / "partition=none" / "empty.parquet", empty)
 
 
 def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> TransformResult:
@@ -149,7 +150,7 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
         for mart in sorted(lake.curated.glob("*.parquet")):
             snapshot = lake.snapshot(as_of) / mart.name
-            copy_atomically(mart, snapshot)
+            atomic.copy(mart, snapshot)
             record.add_output(snapshot, lake, rows=pq.ParquetFile(snapshot).metadata.num_rows)
         return result
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import duckdb
 
-from clemency.audit import audited, file_entry
-from clemency.lake import Lake
-from clemency.pseudonym import person_key
+from clemency.lake.audit import audited, file_entry
+from clemency.lake.layout import Lake
+from clemency.lake.pseudonym import person_key
 
 
 class NotFound(LookupError):

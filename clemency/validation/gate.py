@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import expectations
-from clemency.lake import Lake
+from clemency.lake import atomic
+from clemency.lake.audit import new_run_id
+from clemency.lake.layout import Lake
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -319,10 +320,6 @@ def _read(paths: list[Path]) -> pd.DataFrame:
     return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
-def _new_run_id() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
-
-
 def validate_lake(
     lake: Lake, files: list[Path] | None = None, run_id: str | None = None
 ) -> GateResult:
@@ -331,7 +328,7 @@ def validate_lake(
     Returns the result; raising is the caller's choice (`raise_for_critical`).
     """
     gate = GateResult(
-        run_id=run_id or _new_run_id(),
+        run_id=run_id or new_run_id(),
         validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         files=0,
         rows=0,
@@ -352,19 +349,7 @@ def validate_lake(
 
 
 def _write_result(lake: Lake, gate: GateResult) -> Path:
-    path = lake.validation / f"{gate.run_id}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as sink:
-            json.dump(gate.to_dict(), sink, ensure_ascii=False, indent=1)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_json(lake.validation / f"{gate.run_id}.json", gate.to_dict())
 
 
 def summarise_results(lake: Lake) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ def envelope(
     person_id: str | None = None,
     schema_version: int = 1,
 ) -> dict[str, Any]:
-    """An event in the CONTRACTS.md envelope; the source system follows from the topic."""
+    """An event in the docs/contracts.md envelope; the source system follows from the topic."""
     topic = event_type(kind, schema_version).topic
     system = {"court.events": "court", "facility.events": "facility"}.get(topic, "registry")
     event: dict[str, Any] = {

@@ -2,7 +2,7 @@
 
 It comes from the `CLEMENCY_KAFKA_*` settings (`clemency.settings.load_settings`) or from
 the Airflow connection `clemency_kafka` (`clemency.orchestration.resolve_runtime`), and
-`clemency.kafka_clients` hands `client_kwargs()` to every producer, consumer and admin client.
+`clemency.kafka.clients` hands `client_kwargs()` to every producer, consumer and admin client.
 
 Secrets (the SASL password, the private key's password) are held in `Secret`, whose `str()`
 and `repr()` are `***`: printing, logging or formatting the settings never shows them. Only
@@ -80,7 +80,7 @@ class KafkaSecurity:
     ssl_password: Secret | None = None
     ssl_check_hostname: bool = True
     # Set in staging/production (unless CLEMENCY_KAFKA_ALLOW_PLAINTEXT=true): no client is
-    # built over PLAINTEXT or SASL_PLAINTEXT (`clemency.kafka_clients` refuses it).
+    # built over PLAINTEXT or SASL_PLAINTEXT (`clemency.kafka.clients` refuses it).
     require_encryption: bool = False
 
     def __post_init__(self) -> None:

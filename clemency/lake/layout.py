@@ -1,4 +1,4 @@
-"""Where everything lives under `$CLEMENCY_LAKE`, and how files get there durably.
+"""Where everything lives under `$CLEMENCY_LAKE` (files get there through `lake.atomic`).
 
     raw/<topic>/partition=<p>/<topic>+<p>+<first offset, 19 digits>.parquet
     quarantine/<topic>/partition=<p>/<same name>.parquet        undecodable or invalid records
@@ -18,22 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
+
+from clemency.lake.atomic import TEMPORARY_GLOB
 
 # "+gate" marks the quarantine file of rows the Great Expectations gate moved out of raw.
 OFFSET_FILE = re.compile(
     r"^(?P<topic>.+)\+(?P<partition>\d+)\+(?P<offset>\d{19})(\+gate)?\.parquet$"
 )
-
-
-class LakeWriteError(OSError):
-    """A lake file could not be written (disk full, quota, permissions). Its temporary file
-    is gone, so readers see the previous state; the caller has not committed anything."""
 
 
 class Lake:
@@ -98,7 +93,7 @@ class Lake:
 
     def temporary_files(self, zone: Path, topic: str, partition: int) -> list[Path]:
         """Half-written files a killed process left behind (readers never see them)."""
-        return sorted(self.partition_dir(zone, topic, partition).glob(".*.tmp"))
+        return sorted(self.partition_dir(zone, topic, partition).glob(TEMPORARY_GLOB))
 
     @staticmethod
     def first_offset(path: Path) -> int:
@@ -135,41 +130,3 @@ def column_range(metadata: pq.FileMetaData, column: str) -> tuple[Any, Any] | No
         lows.append(statistics.min)
         highs.append(statistics.max)
     return (min(lows), max(highs)) if lows else None
-
-
-def copy_atomically(source: Path, target: Path) -> None:
-    """Copy under a hidden temporary name, then rename: readers see old or new, never half."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
-
-
-def write_parquet_atomically(table: pa.Table, path: Path) -> None:
-    """Write to a hidden temporary name, fsync, rename, fsync the folder.
-
-    Readers glob `*.parquet`, so they never see the temporary `.…tmp` file, and after a
-    crash the file either exists whole or not at all.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as sink:
-            pq.write_table(table, sink, compression="zstd")
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise LakeWriteError(
-            error.errno,
-            f"could not write {path} ({error.strerror or error}); no part of it is visible",
-        ) from error
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

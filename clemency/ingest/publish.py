@@ -14,8 +14,8 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from clemency.contracts import event_type, message_key, normalise, validate_event
-from clemency.kafka_clients import new_producer
-from clemency.kafka_security import KafkaSecurity
+from clemency.kafka.clients import new_producer
+from clemency.kafka.security import KafkaSecurity
 
 
 @dataclass

@@ -23,8 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from clemency.audit import audited
-from clemency.lake import Lake, column_range
+from clemency.lake.audit import audited
+from clemency.lake.layout import Lake, column_range
 
 
 @dataclass

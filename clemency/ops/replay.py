@@ -14,10 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from kafka import OffsetAndMetadata, TopicPartition
 
-from clemency.audit import audited
-from clemency.kafka_clients import INGEST_GROUP, new_consumer
-from clemency.kafka_security import KafkaSecurity
-from clemency.lake import Lake, column_range
+from clemency.kafka.clients import INGEST_GROUP, new_consumer
+from clemency.kafka.security import KafkaSecurity
+from clemency.lake.audit import audited
+from clemency.lake.layout import Lake, column_range
 
 
 class ReplayError(ValueError):
