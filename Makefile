@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
-.PHONY: install demo test fuzz lint fmt bench airflow clean
+.PHONY: install demo test fuzz lint typecheck sqllint fmt bench airflow clean
 
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -19,9 +19,18 @@ install: $(BIN)/clemency
 demo: install
 	$(BIN)/clemency demo
 
+# ruff (with Airflow, complexity and DAG-import rules), mypy over the typed packages, and
+# sqlfluff over the dbt project (dbt templater: it compiles each model as dbt would).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck sqllint
+
+typecheck: install
+	$(BIN)/mypy
+
+sqllint: install
+	cd transforms && ../$(BIN)/sqlfluff lint --processes 2 models macros tests
 
 fmt: install
 	$(BIN)/ruff check --fix .
