@@ -33,10 +33,21 @@ from clemency.lake.layout import Lake
 _SECRET_WORDS = ("password", "secret", "token", "key", "credential")
 
 
+_RUN_ID_TIME = "%Y%m%dT%H%M%SZ"
+
+
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """Sorts by start time: `20261123T101500Z-1a2b3c4d`."""
+    """The one run id of the project; sorts by start time: `20261123T101500Z-1a2b3c4d`."""
     now = now or dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    return now.strftime(_RUN_ID_TIME + "-") + uuid.uuid4().hex[:8]
+
+
+def run_started_at(run_id: str) -> dt.datetime | None:
+    """When a run started, read back from its id (None when it is not a run id)."""
+    try:
+        return dt.datetime.strptime(run_id[:16], _RUN_ID_TIME).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 @dataclass

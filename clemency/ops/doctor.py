@@ -21,6 +21,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from clemency.errors import first_line
+from clemency.lake.atomic import TEMPORARY_GLOB
 from clemency.lake.audit import load_runs, sha256_of
 from clemency.lake.layout import OFFSET_FILE, Lake, column_range
 
@@ -80,7 +81,7 @@ def _restricted_permissions(lake: Lake) -> Iterator[Finding]:
 
 
 def _temporary_files(lake: Lake) -> Iterator[Finding]:
-    for path in sorted(lake.root.rglob(".*.tmp")):
+    for path in sorted(lake.root.rglob(TEMPORARY_GLOB)):
         yield Finding(
             WARNING,
             "temporary_file",
@@ -92,13 +93,9 @@ def _temporary_files(lake: Lake) -> Iterator[Finding]:
 
 def _parquet_files(lake: Lake) -> Iterator[Finding]:
     ranges: dict[tuple[Path, bool], list[tuple[int, int, int, Path]]] = defaultdict(list)
-    for path in sorted(lake.root.rglob("*.parquet")):
-        if any(part.startswith(".") for part in path.relative_to(lake.root).parts):
-            continue
+    for path in _visible_parquet(lake):
         try:
-            parquet = pq.ParquetFile(path)
-            for group in range(parquet.metadata.num_row_groups):
-                parquet.read_row_group(group)  # pages too, not only the footer
+            parquet = _read_whole(path)
         except Exception as error:  # noqa: BLE001 - any read failure is the finding
             yield _corrupt(lake, path, error)
             continue
@@ -108,6 +105,28 @@ def _parquet_files(lake: Lake) -> Iterator[Finding]:
                 yield found
             elif found is not None:
                 ranges[(path.parent, path.name.endswith("+gate.parquet"))].append(found)
+    yield from _offset_overlaps(lake, ranges)
+
+
+def _visible_parquet(lake: Lake) -> Iterator[Path]:
+    """Every Parquet file in the lake, in path order, except under a hidden folder."""
+    for path in sorted(lake.root.rglob("*.parquet")):
+        if not any(part.startswith(".") for part in path.relative_to(lake.root).parts):
+            yield path
+
+
+def _read_whole(path: Path) -> pq.ParquetFile:
+    """Open `path` and read every row group, pages too, not only the footer."""
+    parquet = pq.ParquetFile(path)
+    for group in range(parquet.metadata.num_row_groups):
+        parquet.read_row_group(group)
+    return parquet
+
+
+def _offset_overlaps(
+    lake: Lake, ranges: dict[tuple[Path, bool], list[tuple[int, int, int, Path]]]
+) -> Iterator[Finding]:
+    """Files of one folder whose offset ranges overlap: their records would be read twice."""
     for (folder, _), files in ranges.items():
         files.sort()
         for (first, _low, high, path), (next_first, _, _, next_path) in zip(

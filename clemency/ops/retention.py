@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from clemency.lake.audit import audited
+from clemency.lake.audit import audited, run_started_at
 from clemency.lake.layout import Lake, column_range
 
 
@@ -96,10 +96,7 @@ def _newest_record(path: Path) -> dt.datetime | None:
     """Kafka timestamp of the newest record in a landed Parquet file; for a validation
     result, the run's start time in its name (`20261123T101500Z-….json`)."""
     if path.suffix == ".json":
-        try:
-            return dt.datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-        except ValueError:
-            return None
+        return run_started_at(path.stem)
     if path.suffix != ".parquet":
         return None
     bounds = column_range(pq.ParquetFile(path).metadata, "kafka_timestamp")

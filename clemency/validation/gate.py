@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import expectations
+from clemency.errors import first_line
 from clemency.lake import atomic
 from clemency.lake.audit import new_run_id
 from clemency.lake.layout import Lake
@@ -236,7 +237,7 @@ def _error(info: dict[str, Any]) -> str | None:
     messages = [str(i.get("exception_message")) for i in found if i.get("raised_exception")]
     if not messages:
         return None
-    return "; ".join(dict.fromkeys(m.splitlines()[0] for m in messages if m.strip())) or "raised"
+    return "; ".join(dict.fromkeys(first_line(m) for m in messages if m.strip())) or "raised"
 
 
 def _failure(result: ExpectationValidationResult, coordinates: pd.DataFrame) -> ExpectationFailure:
