@@ -1,0 +1,1 @@
+"""clemency: amnesty and work-release eligibility pipeline; stages in docs/architecture.md."""

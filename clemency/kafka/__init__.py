@@ -1,0 +1,1 @@
+"""Kafka: the embedded broker, the clients and how they authenticate."""

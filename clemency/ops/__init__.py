@@ -1,0 +1,1 @@
+"""Operations on a running lake: doctor, replay, retention, explain."""

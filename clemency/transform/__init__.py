@@ -1,0 +1,1 @@
+"""Transform: the dbt-duckdb build of staging, intermediate and mart models."""

@@ -1,0 +1,1 @@
+"""Validation: the Great Expectations gate over landed raw records."""
