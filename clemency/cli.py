@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -517,4 +516,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +93,11 @@ VARIABLES: dict[str, str] = {
 }
 
 
+# How the loaders read one variable: `get("LAKE", "lake")` is CLEMENCY_LAKE, stripped, or
+# the default when it is unset.
+_Getter = Callable[[str, str], str]
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build `Settings` from `environ` (default: `os.environ`), validating every value."""
     env = os.environ if environ is None else environ
@@ -100,46 +105,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def get(name: str, default: str) -> str:
         return env.get(PREFIX + name, default).strip()
 
-    bootstrap = get("BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS)
-    if not bootstrap:
-        raise SettingsError(f"{PREFIX}BOOTSTRAP_SERVERS: must not be empty")
-    for server in bootstrap.split(","):
-        if not _HOST_PORT.match(server.strip()):
-            raise SettingsError(
-                f"{PREFIX}BOOTSTRAP_SERVERS: {server!r} is not host:port "
-                "(example: kafka-1:9092,kafka-2:9092)"
-            )
-
-    lake_text = get("LAKE", "lake")
-    if not lake_text:
-        raise SettingsError(f"{PREFIX}LAKE: must name a folder")
-    lake = Path(lake_text).expanduser().resolve()
-    if lake.exists() and not lake.is_dir():
-        raise SettingsError(f"{PREFIX}LAKE: {lake} exists and is not a folder")
-
-    environment = get("ENVIRONMENT", "demo")
-    if environment not in {"demo", "test", "staging", "production"}:
-        raise SettingsError(
-            f"{PREFIX}ENVIRONMENT: {environment!r} is not one of demo, test, staging, production"
-        )
-
-    key = get("PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
-    if environment != "demo" and key == DEMO_PSEUDONYM_KEY:
-        raise SettingsError(
-            f"{PREFIX}PSEUDONYM_KEY: the demo key is refused in {environment}; set a secret key"
-        )
-    if len(key) < 16:
-        raise SettingsError(f"{PREFIX}PSEUDONYM_KEY: must be at least 16 characters")
-
-    partitions_text = get("TOPIC_PARTITIONS", "3")
-    try:
-        partitions = int(partitions_text)
-    except ValueError:
-        raise SettingsError(
-            f"{PREFIX}TOPIC_PARTITIONS: {partitions_text!r} is not a whole number"
-        ) from None
-    if not 1 <= partitions <= 64:
-        raise SettingsError(f"{PREFIX}TOPIC_PARTITIONS: {partitions} is outside 1-64")
+    bootstrap = _bootstrap_servers(get)
+    lake = _lake_root(get)
+    environment = _environment(get)
+    key = _pseudonym_key(get, environment)
+    partitions = _topic_partitions(get)
 
     return Settings(
         bootstrap_servers=bootstrap,
@@ -156,87 +126,93 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def _bootstrap_servers(get: _Getter) -> str:
+    bootstrap = get("BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS)
+    if not bootstrap:
+        raise SettingsError(f"{PREFIX}BOOTSTRAP_SERVERS: must not be empty")
+    for server in bootstrap.split(","):
+        if not _HOST_PORT.match(server.strip()):
+            raise SettingsError(
+                f"{PREFIX}BOOTSTRAP_SERVERS: {server!r} is not host:port "
+                "(example: kafka-1:9092,kafka-2:9092)"
+            )
+    return bootstrap
+
+
+def _lake_root(get: _Getter) -> Path:
+    """The lake folder, resolved; it need not exist yet, but must not be a file."""
+    lake_text = get("LAKE", "lake")
+    if not lake_text:
+        raise SettingsError(f"{PREFIX}LAKE: must name a folder")
+    lake = Path(lake_text).expanduser().resolve()
+    if lake.exists() and not lake.is_dir():
+        raise SettingsError(f"{PREFIX}LAKE: {lake} exists and is not a folder")
+    return lake
+
+
+def _environment(get: _Getter) -> str:
+    environment = get("ENVIRONMENT", "demo")
+    if environment not in {"demo", "test", "staging", "production"}:
+        raise SettingsError(
+            f"{PREFIX}ENVIRONMENT: {environment!r} is not one of demo, test, staging, production"
+        )
+    return environment
+
+
+def _pseudonym_key(get: _Getter, environment: str) -> str:
+    """The HMAC key; the demo key only in `demo`, so demo pseudonyms never reach production."""
+    key = get("PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+    if environment != "demo" and key == DEMO_PSEUDONYM_KEY:
+        raise SettingsError(
+            f"{PREFIX}PSEUDONYM_KEY: the demo key is refused in {environment}; set a secret key"
+        )
+    if len(key) < 16:
+        raise SettingsError(f"{PREFIX}PSEUDONYM_KEY: must be at least 16 characters")
+    return key
+
+
+def _topic_partitions(get: _Getter) -> int:
+    partitions_text = get("TOPIC_PARTITIONS", "3")
+    try:
+        partitions = int(partitions_text)
+    except ValueError:
+        raise SettingsError(
+            f"{PREFIX}TOPIC_PARTITIONS: {partitions_text!r} is not a whole number"
+        ) from None
+    if not 1 <= partitions <= 64:
+        raise SettingsError(f"{PREFIX}TOPIC_PARTITIONS: {partitions} is outside 1-64")
+    return partitions
+
+
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
-def _kafka_security(env: Mapping[str, str], get, environment: str) -> KafkaSecurity:
+def _kafka_security(env: Mapping[str, str], get: _Getter, environment: str) -> KafkaSecurity:
     """`KafkaSecurity` from the `CLEMENCY_KAFKA_*` variables. Errors name the variable and,
     for a secret, never its value (a password file is named by its path)."""
-
-    def flag(name: str, default: bool) -> bool:
-        text = get(name, "").lower()
-        if not text:
-            return default
-        if text not in _TRUE | _FALSE:
-            raise SettingsError(f"{PREFIX}{name}: {text!r} is not true or false")
-        return text in _TRUE
-
-    protocol = get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() or "PLAINTEXT"
-    if protocol not in PROTOCOLS:
-        raise SettingsError(
-            f"{PREFIX}KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {', '.join(PROTOCOLS)}"
-        )
+    protocol = _security_protocol(get)
     # Enforced when a Kafka client is built (kafka_clients), not here: commands and the dbt
     # plugin that never talk to Kafka load these settings too, and in Airflow the security
     # may come from the connection rather than from this environment.
-    allow_plaintext = flag("KAFKA_ALLOW_PLAINTEXT", False)
+    allow_plaintext = _flag(get, "KAFKA_ALLOW_PLAINTEXT", False)
     require_encryption = environment in {"staging", "production"} and not allow_plaintext
 
     sasl = protocol.startswith("SASL_")
     tls = protocol in {"SSL", "SASL_SSL"}
+    _refuse_unused(get, protocol, sasl=sasl, tls=tls)
+    check_hostname = _flag(get, "KAFKA_SSL_CHECK_HOSTNAME", True)
 
-    def only_with(name: str, needed: bool, what: str) -> None:
-        if get(name, "") and not needed:
-            raise SettingsError(
-                f"{PREFIX}{name}: set, but {PREFIX}KAFKA_SECURITY_PROTOCOL is {protocol} "
-                f"({what}); set the protocol or unset this variable"
-            )
-
-    for name in ("SASL_MECHANISM", "SASL_USERNAME", "SASL_PASSWORD", "SASL_PASSWORD_FILE"):
-        only_with(f"KAFKA_{name}", sasl, "SASL needs SASL_PLAINTEXT or SASL_SSL")
-    for name in ("SSL_CAFILE", "SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD"):
-        only_with(f"KAFKA_{name}", tls, "TLS needs SSL or SASL_SSL")
-    check_hostname = flag("KAFKA_SSL_CHECK_HOSTNAME", True)
-
-    mechanism = username = password = None
+    mechanism = username = None
+    password = None
     if sasl:
-        mechanism = get("KAFKA_SASL_MECHANISM", "").upper()
-        if mechanism not in MECHANISMS:
-            raise SettingsError(
-                f"{PREFIX}KAFKA_SASL_MECHANISM: {mechanism or '(unset)'!r} is not one of "
-                f"{', '.join(MECHANISMS)} (required with {protocol})"
-            )
-        username = get("KAFKA_SASL_USERNAME", "")
-        if not username:
-            raise SettingsError(f"{PREFIX}KAFKA_SASL_USERNAME: required with {protocol}")
+        mechanism, username = _sasl_user(get, protocol)
         password = _sasl_password(env, get, protocol)
 
-    def readable(name: str) -> Path | None:
-        text = get(name, "")
-        if not text:
-            return None
-        path = Path(text).expanduser()
-        if not path.is_file():
-            raise SettingsError(f"{PREFIX}{name}: {path} is not a file")
-        if not os.access(path, os.R_OK):
-            raise SettingsError(f"{PREFIX}{name}: {path} is not readable by this user")
-        return path.resolve()
-
-    cafile = readable("KAFKA_SSL_CAFILE")
-    certfile = readable("KAFKA_SSL_CERTFILE")
-    keyfile = readable("KAFKA_SSL_KEYFILE")
-    if keyfile is not None and certfile is None:
-        raise SettingsError(
-            f"{PREFIX}KAFKA_SSL_KEYFILE: set without {PREFIX}KAFKA_SSL_CERTFILE (the key "
-            "belongs to a client certificate)"
-        )
-    key_password = env.get(PREFIX + "KAFKA_SSL_KEY_PASSWORD", "")  # a secret: not stripped
-    if key_password and certfile is None:
-        raise SettingsError(
-            f"{PREFIX}KAFKA_SSL_KEY_PASSWORD: set without a client key "
-            f"({PREFIX}KAFKA_SSL_CERTFILE/KAFKA_SSL_KEYFILE)"
-        )
+    cafile = _readable(get, "KAFKA_SSL_CAFILE")
+    certfile = _readable(get, "KAFKA_SSL_CERTFILE")
+    keyfile = _readable(get, "KAFKA_SSL_KEYFILE")
+    key_password = _key_password(env, certfile=certfile, keyfile=keyfile)
     return KafkaSecurity(
         security_protocol=protocol,
         sasl_mechanism=mechanism,
@@ -251,7 +227,84 @@ def _kafka_security(env: Mapping[str, str], get, environment: str) -> KafkaSecur
     )
 
 
-def _sasl_password(env: Mapping[str, str], get, protocol: str) -> Secret:
+def _flag(get: _Getter, name: str, default: bool) -> bool:
+    text = get(name, "").lower()
+    if not text:
+        return default
+    if text not in _TRUE | _FALSE:
+        raise SettingsError(f"{PREFIX}{name}: {text!r} is not true or false")
+    return text in _TRUE
+
+
+def _security_protocol(get: _Getter) -> str:
+    protocol = get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() or "PLAINTEXT"
+    if protocol not in PROTOCOLS:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {', '.join(PROTOCOLS)}"
+        )
+    return protocol
+
+
+def _refuse_unused(get: _Getter, protocol: str, *, sasl: bool, tls: bool) -> None:
+    """A SASL or TLS variable the protocol would ignore is an error, not a silent no-op."""
+
+    def only_with(name: str, needed: bool, what: str) -> None:
+        if get(name, "") and not needed:
+            raise SettingsError(
+                f"{PREFIX}{name}: set, but {PREFIX}KAFKA_SECURITY_PROTOCOL is {protocol} "
+                f"({what}); set the protocol or unset this variable"
+            )
+
+    for name in ("SASL_MECHANISM", "SASL_USERNAME", "SASL_PASSWORD", "SASL_PASSWORD_FILE"):
+        only_with(f"KAFKA_{name}", sasl, "SASL needs SASL_PLAINTEXT or SASL_SSL")
+    for name in ("SSL_CAFILE", "SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD"):
+        only_with(f"KAFKA_{name}", tls, "TLS needs SSL or SASL_SSL")
+
+
+def _sasl_user(get: _Getter, protocol: str) -> tuple[str, str]:
+    """The SASL mechanism and user name, both required with a SASL_* protocol."""
+    mechanism = get("KAFKA_SASL_MECHANISM", "").upper()
+    if mechanism not in MECHANISMS:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SASL_MECHANISM: {mechanism or '(unset)'!r} is not one of "
+            f"{', '.join(MECHANISMS)} (required with {protocol})"
+        )
+    username = get("KAFKA_SASL_USERNAME", "")
+    if not username:
+        raise SettingsError(f"{PREFIX}KAFKA_SASL_USERNAME: required with {protocol}")
+    return mechanism, username
+
+
+def _readable(get: _Getter, name: str) -> Path | None:
+    """The file variable `name` names, resolved; None when unset."""
+    text = get(name, "")
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"{PREFIX}{name}: {path} is not a file")
+    if not os.access(path, os.R_OK):
+        raise SettingsError(f"{PREFIX}{name}: {path} is not readable by this user")
+    return path.resolve()
+
+
+def _key_password(env: Mapping[str, str], *, certfile: Path | None, keyfile: Path | None) -> str:
+    """The client key's password ("" when unset); a key and its password need a certificate."""
+    if keyfile is not None and certfile is None:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SSL_KEYFILE: set without {PREFIX}KAFKA_SSL_CERTFILE (the key "
+            "belongs to a client certificate)"
+        )
+    key_password = env.get(PREFIX + "KAFKA_SSL_KEY_PASSWORD", "")  # a secret: not stripped
+    if key_password and certfile is None:
+        raise SettingsError(
+            f"{PREFIX}KAFKA_SSL_KEY_PASSWORD: set without a client key "
+            f"({PREFIX}KAFKA_SSL_CERTFILE/KAFKA_SSL_KEYFILE)"
+        )
+    return key_password
+
+
+def _sasl_password(env: Mapping[str, str], get: _Getter, protocol: str) -> Secret:
     """From CLEMENCY_KAFKA_SASL_PASSWORD or the file CLEMENCY_KAFKA_SASL_PASSWORD_FILE names.
 
     Taken as given (spaces are part of a password; only a file's final line break is

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import great_expectations as gx
     import pandas as pd
+    from great_expectations.expectations.metadata_types import FailureSeverity
 
 ENVELOPE = "envelope"
 _MODULES = (ENVELOPE, "facility_events", "court_events", "reference_events")
@@ -26,6 +27,15 @@ CRITICAL = "critical"  # the batch cannot be trusted: downstream stops
 WARNING = "warning"  # one row is implausible: that row is quarantined
 
 FieldKind = Literal["text", "date", "number", "object"]
+
+
+def gx_severity(level: str) -> FailureSeverity:
+    """GX's severity enum for CRITICAL or WARNING (a str enum: it equals the plain string).
+
+    The plain strings stay the constants, so importing this package never imports GX."""
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    return FailureSeverity(level)
 
 
 def _module(dataset: str) -> ModuleType:

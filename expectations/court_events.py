@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from expectations import WARNING, FieldKind, family_event_types, payload_frame
+from expectations import WARNING, FieldKind, family_event_types, gx_severity, payload_frame
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -41,39 +41,40 @@ def build_suite() -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
+    warning = gx_severity(WARNING)
     imposed = Column("event_type") == "sentence.imposed"
 
     def months(column: str) -> gxe.Expectation:
         return gxe.ExpectColumnValuesToBeBetween(
-            column=column, min_value=1, max_value=600, severity=WARNING
+            column=column, min_value=1, max_value=600, severity=warning
         )
 
     def amount(column: str) -> gxe.Expectation:
-        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, severity=WARNING)
+        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, severity=warning)
 
     return gx.ExpectationSuite(
         name=DATASET,
         expectations=[
             gxe.ExpectColumnValuesToBeInSet(
-                column="event_type", value_set=family_event_types(TOPIC), severity=WARNING
+                column="event_type", value_set=family_event_types(TOPIC), severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
                 column="case_id",
                 row_condition=Column("event_type") != "amnesty.granted",
-                severity=WARNING,
+                severity=warning,
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="judgment_date", row_condition=imposed, severity=WARNING
+                column="judgment_date", row_condition=imposed, severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="arrest_date", row_condition=imposed, severity=WARNING
+                column="arrest_date", row_condition=imposed, severity=warning
             ),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="judgment_date",
                 column_B="arrest_date",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
             months("term_months"),
             months("months"),
@@ -86,7 +87,7 @@ def build_suite() -> gx.ExpectationSuite:
                 column_B="start_date",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
         ],
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from expectations import COORDINATES, CRITICAL, WARNING
+from expectations import COORDINATES, CRITICAL, WARNING, gx_severity
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -38,33 +38,35 @@ def build_suite() -> gx.ExpectationSuite:
     from clemency.contracts import event_types
     from clemency.lake.schemas import RAW_SCHEMA
 
+    critical = gx_severity(CRITICAL)
+    warning = gx_severity(WARNING)
     known_types = sorted({name for name, _ in event_types()})
     return gx.ExpectationSuite(
         name=DATASET,
         expectations=[
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(RAW_SCHEMA.names), exact_match=True, severity=CRITICAL
+                column_set=list(RAW_SCHEMA.names), exact_match=True, severity=critical
             ),
-            *(gxe.ExpectColumnValuesToNotBeNull(column=c, severity=CRITICAL) for c in COORDINATES),
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=list(COORDINATES), severity=CRITICAL),
-            gxe.ExpectColumnValuesToNotBeNull(column="event_id", severity=WARNING),
-            gxe.ExpectColumnValuesToMatchRegex(column="event_id", regex=UUID, severity=WARNING),
+            *(gxe.ExpectColumnValuesToNotBeNull(column=c, severity=critical) for c in COORDINATES),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=list(COORDINATES), severity=critical),
+            gxe.ExpectColumnValuesToNotBeNull(column="event_id", severity=warning),
+            gxe.ExpectColumnValuesToMatchRegex(column="event_id", regex=UUID, severity=warning),
             gxe.ExpectColumnValuesToBeInSet(
-                column="event_type", value_set=known_types, severity=WARNING
+                column="event_type", value_set=known_types, severity=warning
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="schema_version", min_value=1, severity=WARNING
+                column="schema_version", min_value=1, severity=warning
             ),
-            gxe.ExpectColumnValuesToNotBeNull(column="occurred_at", severity=WARNING),
-            gxe.ExpectColumnValuesToNotBeNull(column="recorded_at", severity=WARNING),
+            gxe.ExpectColumnValuesToNotBeNull(column="occurred_at", severity=warning),
+            gxe.ExpectColumnValuesToNotBeNull(column="recorded_at", severity=warning),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="recorded_at",
                 column_B="occurred_at",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
-            gxe.ExpectColumnValuesToNotBeNull(column="entity_key", severity=WARNING),
-            gxe.ExpectColumnValuesToBeJsonParseable(column="payload", severity=WARNING),
+            gxe.ExpectColumnValuesToNotBeNull(column="entity_key", severity=warning),
+            gxe.ExpectColumnValuesToBeJsonParseable(column="payload", severity=warning),
         ],
     )

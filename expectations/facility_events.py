@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from expectations import WARNING, FieldKind, family_event_types, payload_frame
+from expectations import WARNING, FieldKind, family_event_types, gx_severity, payload_frame
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -37,42 +37,43 @@ def build_suite() -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
+    warning = gx_severity(WARNING)
     admitted = Column("event_type") == "person.admitted"
     return gx.ExpectationSuite(
         name=DATASET,
         expectations=[
             gxe.ExpectColumnValuesToBeInSet(
-                column="event_type", value_set=family_event_types(TOPIC), severity=WARNING
+                column="event_type", value_set=family_event_types(TOPIC), severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="facility_id", row_condition=admitted, severity=WARNING
+                column="facility_id", row_condition=admitted, severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="birth_date", row_condition=admitted, severity=WARNING
+                column="birth_date", row_condition=admitted, severity=warning
             ),
             # Only admissions carry birth_date, so the pair skips every other row.
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="date",
                 column_B="birth_date",
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="prior_convictions", min_value=0, max_value=50, severity=WARNING
+                column="prior_convictions", min_value=0, max_value=50, severity=warning
             ),
-            gxe.ExpectColumnValuesToBeInSet(column="grade", value_set=GRADES, severity=WARNING),
+            gxe.ExpectColumnValuesToBeInSet(column="grade", value_set=GRADES, severity=warning),
             gxe.ExpectColumnValuesToMatchRegex(
-                column="period", regex=r"^[0-9]{4}-Q[1-4]$", severity=WARNING
+                column="period", regex=r"^[0-9]{4}-Q[1-4]$", severity=warning
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="amount_vnd", min_value=0, strict_min=True, severity=WARNING
+                column="amount_vnd", min_value=0, strict_min=True, severity=warning
             ),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="end_date",
                 column_B="start_date",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from expectations import WARNING, FieldKind, family_event_types, payload_frame
+from expectations import WARNING, FieldKind, family_event_types, gx_severity, payload_frame
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -52,38 +52,39 @@ def build_suite() -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
+    warning = gx_severity(WARNING)
     registered = Column("event_type") == "facility.registered"
     declared = Column("event_type") == "amnesty_round.declared"
     return gx.ExpectationSuite(
         name=DATASET,
         expectations=[
             gxe.ExpectColumnValuesToBeInSet(
-                column="event_type", value_set=family_event_types(TOPIC), severity=WARNING
+                column="event_type", value_set=family_event_types(TOPIC), severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="facility_id", row_condition=registered, severity=WARNING
+                column="facility_id", row_condition=registered, severity=warning
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column="agency", value_set=["MoPS", "MND"], severity=WARNING
+                column="agency", value_set=["MoPS", "MND"], severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="province", row_condition=registered, severity=WARNING
+                column="province", row_condition=registered, severity=warning
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="capacity", min_value=1, max_value=100_000, severity=WARNING
+                column="capacity", min_value=1, max_value=100_000, severity=warning
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="nearest_site_km", min_value=0, severity=WARNING
+                column="nearest_site_km", min_value=0, severity=warning
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="round_id", row_condition=declared, severity=WARNING
+                column="round_id", row_condition=declared, severity=warning
             ),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="cutoff_date",
                 column_B="signed_date",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                severity=WARNING,
+                severity=warning,
             ),
         ],
     )

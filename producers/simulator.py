@@ -198,7 +198,7 @@ def build_facilities(rng: random.Random, inmates: int) -> list[Facility]:
     )
 
     facilities: list[Facility] = []
-    per_prefix: Counter[str] = Counter()
+    per_prefix: Counter[tuple[str, str]] = Counter()
     for index, ((name, code, kind, agency), weight) in enumerate(zip(specs, weights, strict=True)):
         prefix = {"MND": "TGQD"}.get(agency, "TG" if kind == "prison" else "TTG")
         per_prefix[(prefix, code)] += 1
@@ -358,6 +358,19 @@ class _Person:
         months = self.term_months - self.reduced_months
         extra = (self.suspended[1] - self.suspended[0]).days if self.suspended else 0
         return self.arrest + dt.timedelta(days=_months_to_days(months) + extra)
+
+    def fixed_term_months(self) -> int:
+        """`term_months` of someone known to serve a term (not an unreduced life sentence)."""
+        if self.term_months is None:
+            raise ValueError(f"{self.person_id} serves a life sentence not reduced to a term")
+        return self.term_months
+
+    def fixed_term_end(self) -> dt.date:
+        """`term_end()` of someone known to serve a term (not an unreduced life sentence)."""
+        end = self.term_end()
+        if end is None:
+            raise ValueError(f"{self.person_id} serves a life sentence not reduced to a term")
+        return end
 
     def release(self) -> tuple[dt.date, str] | None:
         end = self.term_end()
@@ -658,26 +671,37 @@ def _special_statuses(pop: _Population, person: _Person) -> None:
         if rng.random() < share:
             _status(rng, person, category, _between(rng, start, horizon), None, as_of)
     if rng.random() < 0.01:
-        ill = _between(rng, start, horizon)
-        _status(rng, person, "serious_illness", ill, None, as_of)
-        if rng.random() < 0.3:
-            _suspend(pop, person, ill + _days(_randint(rng, 10, 60)), _randint(rng, 90, 365))
+        _serious_illness(pop, person, start, horizon)
     if person.sex == "F" and 18 <= _age(person.birth, person.admission) <= 42:
-        if rng.random() < 0.04:
-            pregnant = start + _days(_randint(rng, 0, 60))
-            born = pregnant + _days(_randint(rng, 120, 240))
-            _status(rng, person, "pregnant", pregnant, born, as_of)
-            if born <= horizon:
-                _status(rng, person, "child_under_36m", born, _add_years(born, 3), as_of)
-            if rng.random() < 0.5:
-                _suspend(
-                    pop, person, pregnant + _days(_randint(rng, 30, 90)), _randint(rng, 270, 720)
-                )
-        elif rng.random() < 0.02:
-            end = start + _days(_randint(rng, 30, 1_000))
-            _status(rng, person, "child_under_36m", start, end, as_of)
+        _motherhood(pop, person, start, horizon)
     if rng.random() < 0.001:
         _suspend(pop, person, _between(rng, start, horizon), _randint(rng, 60, 240))
+
+
+def _serious_illness(pop: _Population, person: _Person, start: dt.date, horizon: dt.date) -> None:
+    """A serious illness some day in [start, horizon]; it may suspend the sentence."""
+    rng, as_of = pop.rng, pop.config.as_of
+    ill = _between(rng, start, horizon)
+    _status(rng, person, "serious_illness", ill, None, as_of)
+    if rng.random() < 0.3:
+        _suspend(pop, person, ill + _days(_randint(rng, 10, 60)), _randint(rng, 90, 365))
+
+
+def _motherhood(pop: _Population, person: _Person, start: dt.date, horizon: dt.date) -> None:
+    """For a woman of 18-42 at admission: a pregnancy (then a young child, maybe a
+    suspension) or, less often, a child under 36 months from the start."""
+    rng, as_of = pop.rng, pop.config.as_of
+    if rng.random() < 0.04:
+        pregnant = start + _days(_randint(rng, 0, 60))
+        born = pregnant + _days(_randint(rng, 120, 240))
+        _status(rng, person, "pregnant", pregnant, born, as_of)
+        if born <= horizon:
+            _status(rng, person, "child_under_36m", born, _add_years(born, 3), as_of)
+        if rng.random() < 0.5:
+            _suspend(pop, person, pregnant + _days(_randint(rng, 30, 90)), _randint(rng, 270, 720))
+    elif rng.random() < 0.02:
+        end = start + _days(_randint(rng, 30, 1_000))
+        _status(rng, person, "child_under_36m", start, end, as_of)
 
 
 def _suspend(pop: _Population, person: _Person, start: dt.date, days: int) -> None:
@@ -827,14 +851,7 @@ def _session_days(rng: random.Random, since: dt.date, until: dt.date) -> Iterato
 def _reductions(pop: _Population, person: _Person) -> None:
     """Art. 63: first after 1/3 (12 years for life), once a year, ≥ 1/2 actually served."""
     rng, as_of = pop.rng, pop.config.as_of
-    if person.life:
-        eligible_from = _add_years(person.arrest, ref.LIFE_FIRST_REDUCTION_YEARS)
-    else:
-        eligible_from = person.arrest + _days(_months_to_days(person.term_months) / 3)
-    eligible_from = max(eligible_from, person.admission + dt.timedelta(days=30))
-    for blocker in (person.review, person.suspended):
-        if blocker is not None:
-            eligible_from = max(eligible_from, blocker[1] + dt.timedelta(days=1))
+    eligible_from = _first_reduction_day(person)
     chance = {"good": 0.45, "average": 0.2, "poor": 0.05}[person.disposition]
     last_reduced = None
     for session in _session_days(rng, eligible_from, as_of):
@@ -861,13 +878,29 @@ def _reductions(pop: _Population, person: _Person) -> None:
         last_reduced = session
 
 
+def _first_reduction_day(person: _Person) -> dt.date:
+    """After 1/3 of the term (12 years for life), a month in, and after any review or
+    suspension has closed."""
+    if person.life:
+        eligible_from = _add_years(person.arrest, ref.LIFE_FIRST_REDUCTION_YEARS)
+    else:
+        eligible_from = person.arrest + _days(_months_to_days(person.fixed_term_months()) / 3)
+    eligible_from = max(eligible_from, person.admission + dt.timedelta(days=30))
+    for blocker in (person.review, person.suspended):
+        if blocker is not None:
+            eligible_from = max(eligible_from, blocker[1] + dt.timedelta(days=1))
+    return eligible_from
+
+
 def _reduction_months(rng: random.Random, person: _Person, on: dt.date) -> int:
-    term = person.term_months
+    term = person.fixed_term_months()
     if person.life:
         allowance = term - ref.LIFE_REDUCED_MIN_SERVED_MONTHS - person.reduced_months
     else:
         allowance = term // 2 - person.reduced_months
-    left_months = (person.term_end() - on).days / ref.DAYS_PER_MONTH - 2  # release stays ahead
+    left_months = (
+        person.fixed_term_end() - on
+    ).days / ref.DAYS_PER_MONTH - 2  # release stays ahead
     cap = min(allowance, max(1, term // 5), int(left_months), 36)
     if cap <= 0:
         return 0
@@ -946,9 +979,9 @@ def _parole(pop: _Population, person: _Person) -> None:
     )
     if person.life or person.prior_convictions or barred or person.dangerous_recidivist:
         return
-    half = person.arrest + _days(_months_to_days(person.term_months) / 2)
+    half = person.arrest + _days(_months_to_days(person.fixed_term_months()) / 2)
     for session in _session_days(rng, max(half, person.admission), pop.config.as_of):
-        end = person.term_end()
+        end = person.fixed_term_end()
         if session >= end - dt.timedelta(days=90) or person.early_release:
             return
         if person.suspended_on(session) or _pending([person.review, *person.prosecutions], session):
@@ -1050,29 +1083,18 @@ def _transfer(pop: _Population, person: _Person, stop: dt.date) -> tuple[dt.date
 def _work_release(pop: _Population, person: _Person, released: dt.date | None) -> None:
     """Resolution 54/2022 pilot: MoPS prisons with a site within 50 km, plausible candidates."""
     rng, as_of = pop.rng, pop.config.as_of
-    facility = person.facility
-    sites = facility.near_sites() if facility.agency == "MoPS" else []
-    if not sites or person.foreign or person.prior_convictions or person.dangerous_recidivist:
-        return
-    if person.escaped or person.suspended or not person.fit_and_healthy:
-        return
-    if any(108 <= a <= 122 or 421 <= a <= 425 for a in person.articles) or person.life:
+    sites = _work_release_sites(person)
+    if not sites:
         return
     stop = released or as_of
-    remaining_ok = person.term_end() - _days(_months_to_days(84))
+    remaining_ok = person.fixed_term_end() - _days(_months_to_days(84))
     start = max(ref.WORK_RELEASE_PILOT_START, person.admission + _days(180), remaining_ok)
     placed = _between(rng, start, stop - _days(90))
     if placed > stop - _days(90) or not 18 <= _age(person.birth, placed) < 60:
         return
     if not _good_record(person, placed, 2) or rng.random() >= 0.2:
         return
-    returned, reason = placed + _days(_randint(rng, 120, 540)), "end_of_placement"
-    if rng.random() < 0.07:
-        returned, reason = _between(rng, placed + _days(7), returned), "violation"
-    # Participants return at least a month before release (docs/domain.md).
-    last_out = min(d for d in (person.term_end(), released) if d is not None) - _days(30)
-    if returned > last_out:
-        returned, reason = last_out - _days(_randint(rng, 0, 15)), "before_release"
+    returned, reason = _work_release_return(rng, person, placed, released)
     if returned <= placed + _days(30):
         return
     site = _pick(rng, sites)
@@ -1083,6 +1105,33 @@ def _work_release(pop: _Population, person: _Person, released: dt.date | None) -
             _discipline(rng, person, returned, "warning")
         person.add(_office_hours(rng, returned), "work_release.returned",
                    {"site_id": site, "date": returned.isoformat(), "reason": reason})  # fmt: skip
+
+
+def _work_release_sites(person: _Person) -> list[str]:
+    """The work sites open to `person`; none unless a plausible candidate in a MoPS prison."""
+    facility = person.facility
+    sites = facility.near_sites() if facility.agency == "MoPS" else []
+    if not sites or person.foreign or person.prior_convictions or person.dangerous_recidivist:
+        return []
+    if person.escaped or person.suspended or not person.fit_and_healthy:
+        return []
+    if any(108 <= a <= 122 or 421 <= a <= 425 for a in person.articles) or person.life:
+        return []
+    return sites
+
+
+def _work_release_return(
+    rng: random.Random, person: _Person, placed: dt.date, released: dt.date | None
+) -> tuple[dt.date, str]:
+    """When and why a placement from `placed` ends: its end, a violation, or release."""
+    returned, reason = placed + _days(_randint(rng, 120, 540)), "end_of_placement"
+    if rng.random() < 0.07:
+        returned, reason = _between(rng, placed + _days(7), returned), "violation"
+    # Participants return at least a month before release (docs/domain.md).
+    last_out = min(d for d in (person.term_end(), released) if d is not None) - _days(30)
+    if returned > last_out:
+        returned, reason = last_out - _days(_randint(rng, 0, 15)), "before_release"
+    return returned, reason
 
 
 def _plan(pop: _Population) -> _Person:
@@ -1168,7 +1217,8 @@ def _person_envelopes(
     rng, config = pop.rng, pop.config
     planned = _publishable(pop, person)
     recorded = _recorded_times(rng, planned)
-    on_time, late = [], []
+    on_time: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
     for event, recorded_at in zip(planned, recorded, strict=True):
         is_late = False
         if config.late_rate and rng.random() < config.late_rate:

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
@@ -251,7 +252,10 @@ def join_path(path: str, part: str | int) -> str:
 def _path(prefix: str, error: ValidationError) -> str:
     parts = list(error.absolute_path)
     if error.validator == "required":  # point at the missing field itself
-        parts.append(_REQUIRED.match(error.message).group(1))
+        missing = _REQUIRED.match(error.message)
+        if missing is None:
+            raise ValueError(f"unexpected 'required' message: {error.message!r}")
+        parts.append(missing.group(1))
     path = prefix
     for part in parts:
         path = join_path(path, part)
@@ -273,8 +277,8 @@ def _message(error: ValidationError) -> str:
 
 
 def _problems(validator: Draft202012Validator, instance: object, prefix: str) -> list[Problem]:
-    errors = islice(validator.iter_errors(instance), MAX_PROBLEMS)
-    errors = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
+    first = islice(validator.iter_errors(instance), MAX_PROBLEMS)
+    errors = sorted(first, key=lambda e: list(map(str, e.absolute_path)))
     return [Problem(_path(prefix, e), _message(e)) for e in errors]
 
 
@@ -285,6 +289,7 @@ def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list | tuple):
@@ -425,33 +430,40 @@ def validate_event(record: object, *, clean: bool = False) -> list[Problem]:
         return [Problem("(record)", f"nested more than {MAX_DEPTH} levels deep", "too_deep")]
     values = _value_problems(record) if suspicious else []
     kind = kind_of(record)
-    if kind is not None:
-        fast = _fast_problem(envelope["$id"], record, "") or _fast_problem(
-            kind.schema["$id"], record["payload"], "payload"
-        )
-        if fast is None:
-            return values + _source_problems(record, kind)
-    problems = values + _problems(_validator(envelope["$id"]), record, "")
     if kind is None:
-        name, version = record.get("event_type"), record.get("schema_version")
-        known = sorted(v for (n, v) in types if n == name)
-        if isinstance(name, str) and not known:
-            problems.append(Problem("event_type", f"unknown event type {name!r}", "unknown_type"))
-        elif isinstance(version, int) and known:
-            message = f"unknown schema_version {version} (known: {known})"
-            problems.append(Problem("schema_version", message, "unknown_type"))
-        elif isinstance(version, float) and known:
-            # JSON Schema calls 1.0 an integer, but it names no (type, version) we know
-            message = f"must be written as an integer, not {version!r} (known: {known})"
-            problems.append(Problem("schema_version", message, "unknown_type"))
-        if not problems:  # never "valid" without a known type
-            problems.append(Problem("event_type", "names no known type", "unknown_type"))
-        return problems
+        problems = values + _problems(_validator(envelope["$id"]), record, "")
+        return _unknown_type_problems(record, types, problems)
+    fast = _fast_problem(envelope["$id"], record, "") or _fast_problem(
+        kind.schema["$id"], record["payload"], "payload"
+    )
+    if fast is None:
+        return values + _source_problems(record, kind)
+    problems = values + _problems(_validator(envelope["$id"]), record, "")
     if isinstance(record.get("payload"), dict):
         problems += _problems(_validator(kind.schema["$id"]), record["payload"], "payload")
     # The two validators agree on every schema we ship; should they ever differ, the
     # record is still rejected, with the fast validator's reason.
     return (problems or [fast]) + _source_problems(record, kind)
+
+
+def _unknown_type_problems(
+    record: dict[str, Any], types: dict[tuple[str, int], EventType], problems: list[Problem]
+) -> list[Problem]:
+    """`problems` (the envelope's) plus why `record` names no known (type, version)."""
+    name, version = record.get("event_type"), record.get("schema_version")
+    known = sorted(v for (n, v) in types if n == name)
+    if isinstance(name, str) and not known:
+        problems.append(Problem("event_type", f"unknown event type {name!r}", "unknown_type"))
+    elif isinstance(version, int) and known:
+        message = f"unknown schema_version {version} (known: {known})"
+        problems.append(Problem("schema_version", message, "unknown_type"))
+    elif isinstance(version, float) and known:
+        # JSON Schema calls 1.0 an integer, but it names no (type, version) we know
+        message = f"must be written as an integer, not {version!r} (known: {known})"
+        problems.append(Problem("schema_version", message, "unknown_type"))
+    if not problems:  # never "valid" without a known type
+        problems.append(Problem("event_type", "names no known type", "unknown_type"))
+    return problems
 
 
 def _source_problems(record: dict[str, Any], kind: EventType) -> list[Problem]:

@@ -23,6 +23,7 @@ from clemency.contracts import (
     FORBIDDEN_CHARACTERS,
     MAX_DEPTH,
     MAX_PROBLEMS,
+    Problem,
     event_type,
     join_path,
     message_key,
@@ -97,8 +98,12 @@ class _Objects:
         built = dict(pairs)
         if len(built) != len(pairs):
             seen: set[str] = set()
-            names = [k for k, _ in pairs if k in seen or seen.add(k)]
-            self.repeated[id(built)] = (built, sorted(set(names)))
+            names: set[str] = set()
+            for name, _ in pairs:
+                if name in seen:
+                    names.add(name)
+                seen.add(name)
+            self.repeated[id(built)] = (built, sorted(names))
         return built
 
 
@@ -149,6 +154,29 @@ def _quarantine(code: str, *details: str) -> Verdict:
 
 
 def decode(value: bytes | None, where: Coordinates) -> Verdict:
+    text = _text(value)
+    if isinstance(text, Verdict):
+        return text
+    record = _parse(text)
+    if isinstance(record, Verdict):
+        return record
+
+    # Without a backslash, no string can hold a character the text does not show, and
+    # there cannot be more levels than brackets: then the validator may skip its own scan.
+    clean = (
+        text.count("{") + text.count("[") <= MAX_DEPTH
+        and "\\" not in text
+        and FORBIDDEN_CHARACTERS.search(text) is None
+    )
+    record = normalise(record)
+    problems = validate_event(record, clean=clean)
+    if problems:
+        return _invalid(problems)
+    return _route(record, where)
+
+
+def _text(value: bytes | None) -> str | Verdict:
+    """The message as text, or the quarantine verdict for a missing, huge or non-UTF-8 one."""
     if value is None:
         return _quarantine("empty_message", "(record): the message has no value (tombstone)")
     if len(value) > MAX_MESSAGE_BYTES:
@@ -156,9 +184,13 @@ def decode(value: bytes | None, where: Coordinates) -> Verdict:
             "too_large", f"(record): {len(value)} bytes, over the {MAX_MESSAGE_BYTES} byte limit"
         )
     try:
-        text = value.decode("utf-8")
+        return value.decode("utf-8")
     except UnicodeDecodeError as error:
         return _quarantine("not_utf8", f"(record): not UTF-8 at byte {error.start}")
+
+
+def _parse(text: str) -> dict[str, Any] | Verdict:
+    """The JSON object in `text`, or the quarantine verdict for anything else."""
     try:
         record = _PARSER.decode(text)
     except _Repeated:  # parsers disagree on which copy wins: a spoofing vector
@@ -175,23 +207,20 @@ def decode(value: bytes | None, where: Coordinates) -> Verdict:
         return _quarantine(
             "not_object", f"(record): expected an object, got {type(record).__name__}"
         )
+    return record
 
-    # Without a backslash, no string can hold a character the text does not show, and
-    # there cannot be more levels than brackets: then the validator may skip its own scan.
-    clean = (
-        text.count("{") + text.count("[") <= MAX_DEPTH
-        and "\\" not in text
-        and FORBIDDEN_CHARACTERS.search(text) is None
-    )
-    record = normalise(record)
-    problems = validate_event(record, clean=clean)
-    if problems:
-        codes = tuple(sorted({p.code for p in problems}))
-        reasons = [_safe(str(p)) for p in problems[:MAX_PROBLEMS]]
-        if len(problems) > len(reasons):
-            reasons.append(f"(record): and {len(problems) - len(reasons)} more problems")
-        return Verdict(reason_codes=codes, reasons=tuple(reasons))
 
+def _invalid(problems: list[Problem]) -> Verdict:
+    """The quarantine verdict for a record the contract rejects, its reasons capped."""
+    codes = tuple(sorted({p.code for p in problems}))
+    reasons = [_safe(str(p)) for p in problems[:MAX_PROBLEMS]]
+    if len(problems) > len(reasons):
+        reasons.append(f"(record): and {len(problems) - len(reasons)} more problems")
+    return Verdict(reason_codes=codes, reasons=tuple(reasons))
+
+
+def _route(record: dict[str, Any], where: Coordinates) -> Verdict:
+    """A valid record's raw row, unless it came on the wrong topic or under the wrong key."""
     kind = event_type(record["event_type"], record["schema_version"])
     if kind.topic != where.topic:
         return _quarantine("wrong_topic", f"event_type: {kind.name} belongs on {kind.topic}")

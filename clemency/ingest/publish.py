@@ -54,14 +54,14 @@ class Publisher:
         self.report = PublishReport()
 
     def send(self, line: int, record: object) -> bool:
-        record = normalise(record) if isinstance(record, dict) else record
-        problems = validate_event(record)
-        if problems:
+        event = normalise(record) if isinstance(record, dict) else record
+        problems = validate_event(event)
+        if problems or not isinstance(event, dict):  # a non-object always has a problem
             self.report.rejected.append(Rejected(line, [str(p) for p in problems]))
             return False
-        topic = event_type(record["event_type"], record["schema_version"]).topic
+        topic = event_type(event["event_type"], event["schema_version"]).topic
         future = self._producer.send(
-            topic, key=message_key(record).encode("utf-8"), value=encode(record)
+            topic, key=message_key(event).encode("utf-8"), value=encode(event)
         )
         self._pending.append((line, topic, future))
         if len(self._pending) >= 20_000:

@@ -43,7 +43,8 @@ def quarantine_row_failures(
     lake: Lake, gate: GateResult, files: list[Path]
 ) -> dict[tuple[str, int], list[dict]]:
     """Move failing rows out of `files`; return the quarantined rows per (topic, partition)."""
-    reasons: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    # (topic, partition, offset) -> reason codes; a failure's coordinates may be unknown
+    reasons: dict[tuple[str | None, int | None, int | None], list[str]] = defaultdict(list)
     for failure in gate.row_failures():
         reasons[(failure.topic, failure.partition, failure.offset)].append(failure.reason_code)
     moved: dict[tuple[str, int], list[dict]] = defaultdict(list)
@@ -51,9 +52,12 @@ def quarantine_row_failures(
         return moved
     for path in files:
         table = pq.read_table(path)
-        topic = table.column("kafka_topic")[0].as_py() if table.num_rows else None
-        partition = table.column("kafka_partition")[0].as_py() if table.num_rows else None
-        failing = {o for (t, p, o) in reasons if (t, p) == (topic, partition)}
+        if not table.num_rows:  # no rows to move
+            continue
+        topic = table.column("kafka_topic")[0].as_py()
+        partition = table.column("kafka_partition")[0].as_py()
+        # Raw rows always have an offset; a failure without one names no row to move.
+        failing = {o for (t, p, o) in reasons if (t, p) == (topic, partition) and o is not None}
         if not failing:
             continue
         offsets = table.column("kafka_offset")

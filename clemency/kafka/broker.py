@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
@@ -51,7 +52,8 @@ class EmbeddedBroker:
         self.advertised_port = advertised_port or self.port
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        # An open log file, subprocess.DEVNULL (an int), or nothing before start().
+        self._log: IO[bytes] | int | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -90,7 +92,7 @@ class EmbeddedBroker:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=grace)
-        if self._log not in (None, subprocess.DEVNULL):
+        if self._log is not None and not isinstance(self._log, int):
             self._log.close()
         self._log = None
 

@@ -45,7 +45,7 @@ def atomic_target(target: Path, mode: int | None = None) -> Iterator[Path]:
     temporary = temporary_name(target)
     try:
         yield temporary
-        _fsync_file(temporary)
+        _fsync(temporary)
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, target)
@@ -60,7 +60,7 @@ def atomic_target(target: Path, mode: int | None = None) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    _fsync(target.parent)
 
 
 def write_bytes(target: Path, data: bytes, mode: int | None = None) -> Path:
@@ -90,16 +90,9 @@ def copy(source: Path, target: Path, mode: int | None = None) -> Path:
     return target
 
 
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file's content, or a folder's entries (the rename), to the disk."""
     descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:

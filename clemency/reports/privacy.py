@@ -16,7 +16,7 @@ relation must hide either none of its members or at least two of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 PRIMARY = "primary"
@@ -57,51 +57,22 @@ def suppress(
     """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
-    grid = [[int(v) for v in row] for row in cells]
+    grid = _grid(cells)
     width = len(grid[0]) if grid else 0
-    if any(len(row) != width for row in grid):
-        raise ValueError("every row must have the same number of cells")
-    if any(v < 0 for row in grid for v in row):
-        raise ValueError("counts cannot be negative")
     sums = [sum(row) for row in grid]
 
     def value(member: Member) -> int:
         kind, r, c = member
         return sums[r] if kind == "row_total" else grid[r][c]
 
-    relations: list[list[Member]] = []
-    for r in range(len(grid)):
-        members = [("cell", r, c) for c in range(width)]
-        if row_totals:
-            members.append(("row_total", r, -1))
-        relations.append(members)
-    if column_totals:
-        for c in range(width):
-            relations.append([("cell", r, c) for r in range(len(grid))])
-        if row_totals:  # the column of row totals adds up to the (visible) grand total
-            relations.append([("row_total", r, -1) for r in range(len(grid))])
-
-    hidden: dict[Member, str] = {}
-    for members in relations:
-        for member in members:
-            if 0 < value(member) < threshold:
-                hidden.setdefault(member, PRIMARY)
-
-    unprotected: list[str] = []
-    changed = True
-    while changed:
-        changed = False
-        for members in relations:
-            if sum(member in hidden for member in members) != 1:
-                continue
-            candidates = [m for m in members if m not in hidden]
-            if candidates:
-                choice = min(candidates, key=lambda m: (value(m), members.index(m)))
-                hidden[choice] = SECONDARY
-                changed = True
-    for index, members in enumerate(relations):
-        if sum(member in hidden for member in members) == 1:  # a single-member relation
-            unprotected.append(f"relation {index}")
+    relations = _relations(len(grid), width, row_totals=row_totals, column_totals=column_totals)
+    hidden = _primary(relations, value, threshold)
+    _complement(relations, hidden, value)
+    unprotected = [
+        f"relation {index}"
+        for index, members in enumerate(relations)
+        if sum(member in hidden for member in members) == 1  # a single-member relation
+    ]
 
     return Suppression(
         cells=[
@@ -118,6 +89,65 @@ def suppress(
         hidden_row_totals={r: kind for (name, r, _), kind in hidden.items() if name == "row_total"},
         unprotected=unprotected,
     )
+
+
+def _grid(cells: Sequence[Sequence[int]]) -> list[list[int]]:
+    """`cells` as a list of int rows, checked to be rectangular and non-negative."""
+    grid = [[int(v) for v in row] for row in cells]
+    width = len(grid[0]) if grid else 0
+    if any(len(row) != width for row in grid):
+        raise ValueError("every row must have the same number of cells")
+    if any(v < 0 for row in grid for v in row):
+        raise ValueError("counts cannot be negative")
+    return grid
+
+
+def _relations(
+    height: int, width: int, *, row_totals: bool, column_totals: bool
+) -> list[list[Member]]:
+    """Every set of members that adds up to a printed total: rows first, then columns."""
+    relations: list[list[Member]] = []
+    for r in range(height):
+        members = [("cell", r, c) for c in range(width)]
+        if row_totals:
+            members.append(("row_total", r, -1))
+        relations.append(members)
+    if column_totals:
+        for c in range(width):
+            relations.append([("cell", r, c) for r in range(height)])
+        if row_totals:  # the column of row totals adds up to the (visible) grand total
+            relations.append([("row_total", r, -1) for r in range(height)])
+    return relations
+
+
+def _primary(
+    relations: list[list[Member]], value: Callable[[Member], int], threshold: int
+) -> dict[Member, str]:
+    """Step 1: every member with 0 < count < threshold, in relation order."""
+    hidden: dict[Member, str] = {}
+    for members in relations:
+        for member in members:
+            if 0 < value(member) < threshold:
+                hidden.setdefault(member, PRIMARY)
+    return hidden
+
+
+def _complement(
+    relations: list[list[Member]], hidden: dict[Member, str], value: Callable[[Member], int]
+) -> None:
+    """Step 2, in place: until no relation changes, give every relation that hides exactly
+    one member a second one, its smallest visible member (ties: the first one)."""
+    changed = True
+    while changed:
+        changed = False
+        for members in relations:
+            if sum(member in hidden for member in members) != 1:
+                continue
+            candidates = [m for m in members if m not in hidden]
+            if candidates:
+                choice = min(candidates, key=lambda m: (value(m), members.index(m)))
+                hidden[choice] = SECONDARY
+                changed = True
 
 
 def is_protected(result: Suppression) -> bool:

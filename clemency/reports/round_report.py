@@ -400,13 +400,13 @@ def _comparison(con, round_id: str, lang: str) -> Section:
 
 def _timeline(con, round_id: str, info: dict[str, Any], lang: str) -> Section:
     dates = d.round_dates(con, round_id)
-    milestones: list[tuple[dt.date | None, str, str]] = []
+    candidates: list[tuple[dt.date | None, str, str]] = []
     signed = info.get("signed_date")
     if signed:
-        milestones.append((signed, "tl_signed", "actual"))
+        candidates.append((signed, "tl_signed", "actual"))
         for key, day in d.procedural_deadlines(signed).items():
-            milestones.append((day, key, "deadline"))
-    milestones += [
+            candidates.append((day, key, "deadline"))
+    candidates += [
         (info.get("cutoff_date"), "tl_cutoff", "deadline"),
         (dates["first_proposal"], "tl_first_proposal", "actual"),
         (dates["last_proposal"], "tl_last_proposal", "actual"),
@@ -414,7 +414,7 @@ def _timeline(con, round_id: str, info: dict[str, Any], lang: str) -> Section:
         (dates["first_release"], "tl_first_release", "actual"),
         (dates["last_release"], "tl_last_release", "actual"),
     ]
-    milestones = [m for m in milestones if m[0] is not None]
+    milestones = [(day, key, kind) for day, key, kind in candidates if day is not None]
     milestones.sort(key=lambda m: (m[0], m[2] != "actual"))
     table = plain_table(
         "timeline",
@@ -533,6 +533,8 @@ def round_report(
             known = ", ".join(d.round_ids(con)) or "none"
             raise ValueError(f"round {round_id!r} is not in the amnesty mart (rounds: {known})")
         as_of = d.as_of_date(con)
+        if as_of is None:  # not_null in the mart: only a mart built wrong lacks one
+            raise ValueError("the amnesty mart has no as_of_date")
         con.close()
         con = d.connect(lake, as_of)
         info = d.round_info(con, round_id)

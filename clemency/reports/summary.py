@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -28,7 +29,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2
 """
 
 
-def _table(headers: list[str], rows: list[list[object]], numeric: set[int]) -> str:
+def _table(headers: list[str], rows: Sequence[Sequence[object]], numeric: set[int]) -> str:
     head = "".join(
         f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
         for i, h in enumerate(headers)
@@ -50,20 +51,20 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
     generated_at = generated_at or dt.datetime.now(dt.UTC)
     ledger_files = sorted(lake.ingest_ledger.glob("*.parquet"))
     ledger_rows = [row for f in ledger_files for row in pq.read_table(f).to_pylist()]
-    landed = Counter()
-    quarantined = Counter()
+    landed: Counter[str] = Counter()
+    quarantined: Counter[str] = Counter()
     for row in ledger_rows:
         landed[row["topic"]] += row["landed"]
         quarantined[row["topic"]] += row["quarantined"]
 
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for path in sorted(lake.quarantine.rglob("*.parquet")):
         for codes in pq.read_table(path, columns=["reason_codes"]).column(0).to_pylist():
             reasons.update(codes)
 
     population = pq.read_table(lake.curated / "facility_population.parquet")
-    by_agency = Counter()
-    by_province = Counter()
+    by_agency: Counter[str] = Counter()
+    by_province: Counter[str] = Counter()
     for row in population.to_pylist():
         by_agency[row["agency"]] += row["people_admitted"]
         by_province[row["province"]] += row["people_admitted"]

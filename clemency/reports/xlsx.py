@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,6 +27,9 @@ from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import t
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
@@ -48,13 +52,28 @@ def _row(values) -> list:
     return [safe_text.xlsx(value) for value in values]
 
 
-def _fill(ws, table: Table, report: Report) -> None:
+def _fill(ws: Worksheet, table: Table, report: Report) -> None:
+    _header(ws, table)
+    _body(ws, table)
+    last = len(table.rows) + 1
+    if table.total and table.rows:
+        last = _totals(ws, table, table.total, last)
+    _notes(ws, table, report, last)
+    _widths(ws, table)
+
+
+def _header(ws: Worksheet, table: Table) -> None:
+    """Row 1: the column headers, bold on a tint, wrapped, frozen above the data."""
     ws.append(_row(table.columns))
     for cell in ws[1]:
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+
+
+def _body(ws: Worksheet, table: Table) -> None:
+    """The data rows from row 2, hidden cells empty, each column formatted by its kind."""
     for r, row in enumerate(table.rows):
         ws.append(_row(None if (r, c) in table.hidden else v for c, v in enumerate(row)))
         for c, kind in enumerate(table.kinds):
@@ -65,27 +84,39 @@ def _fill(ws, table: Table, report: Report) -> None:
                 cell.number_format = "#,##0"
             elif kind == "float":
                 cell.number_format = "#,##0.0"
-    last = len(table.rows) + 1
-    if table.total and table.rows:
-        total_row = last + 1
-        for c, value in enumerate(table.total):
-            cell = ws.cell(row=total_row, column=c + 1)
-            kind = table.kinds[c]
-            has_hidden = any(col == c for (_, col) in table.hidden)
-            if kind == "int" and value is not None and not has_hidden:
-                letter = get_column_letter(c + 1)
-                cell.value = f"=SUM({letter}2:{letter}{last})"
-            else:
-                cell.value = safe_text.xlsx(value)
-            if kind == "int":
-                cell.number_format = "#,##0"
-            cell.font = BOLD
-        last = total_row
+
+
+def _totals(ws: Worksheet, table: Table, total: list[Any], last: int) -> int:
+    """`total` (the table's totals row) under data row `last`: a SUM where no cell of the
+    column is hidden (a SUM would undercount), the checked total otherwise. Returns its row."""
+    total_row = last + 1
+    for c, value in enumerate(total):
+        cell = ws.cell(row=total_row, column=c + 1)
+        kind = table.kinds[c]
+        has_hidden = any(col == c for (_, col) in table.hidden)
+        if kind == "int" and value is not None and not has_hidden:
+            letter = get_column_letter(c + 1)
+            cell.value = f"=SUM({letter}2:{letter}{last})"
+        else:
+            cell.value = safe_text.xlsx(value)
+        if kind == "int":
+            cell.number_format = "#,##0"
+        cell.font = BOLD
+    return total_row
+
+
+def _notes(ws: Worksheet, table: Table, report: Report, last: int) -> None:
+    """The table's notes in italics, one blank row under row `last`; the suppression
+    note first when any cell is hidden."""
     notes = list(table.notes)
     if table.hidden:
         notes.insert(0, t("xlsx_suppressed_note", report.lang, threshold=table.threshold))
     for offset, note in enumerate(notes, 2):
         ws.cell(row=last + offset, column=1, value=safe_text.xlsx(note)).font = Font(italic=True)
+
+
+def _widths(ws: Worksheet, table: Table) -> None:
+    """Each column as wide as its longest header or value, between 8 and 60 characters."""
     for c, header in enumerate(table.columns, 1):
         texts = [str(header)] + [str(row[c - 1]) for row in table.rows if row[c - 1] is not None]
         width = min(max(len(x) for x in texts) + 2, 60)

@@ -246,9 +246,12 @@ def _failure(result: ExpectationValidationResult, coordinates: pd.DataFrame) -> 
     index = details.get("unexpected_index_list")
     rows = _row_refs(coordinates, index) if index else ()
     count = details.get("unexpected_count")
-    severity = result.expectation_config.severity
+    config = result.expectation_config
+    if config is None:  # GX sets it on every result of a suite run
+        raise ValueError("a validation result without its expectation configuration")
+    severity = config.severity
     return ExpectationFailure(
-        name=expectation_name(result.expectation_config),
+        name=expectation_name(config),
         severity=str(getattr(severity, "value", severity)),
         row_level=index is not None,
         unexpected_count=None if count is None else int(count),
