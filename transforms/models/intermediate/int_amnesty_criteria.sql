@@ -62,11 +62,12 @@ required_months as (
     select
         *,
         case
-            when is_life_reduced_to_term then 12.0 * case time_rule
-                when 'stricter' then stricter_life_min_years
-                when 'special' then special_life_min_years
-                else life_reduced_min_years
-            end
+            when is_life_reduced_to_term
+                then 12.0 * case time_rule
+                    when 'stricter' then stricter_life_min_years
+                    when 'special' then special_life_min_years
+                    else life_reduced_min_years
+                end
             when is_life then null
             else imposed_term_months * case time_rule
                 when 'stricter' then stricter_numerator / stricter_denominator

@@ -5,7 +5,8 @@ with
 
 points as (
 
-    select * from {{ ref('int_evaluation_points') }} where program = 'amnesty'
+    select * from {{ ref('int_evaluation_points') }}
+    where program = 'amnesty'
 
 ),
 
@@ -27,10 +28,29 @@ special_categories as (
 
 ),
 
-state as (select * from {{ ref('int_state_at_evaluation') }}),
-obligations as (select * from {{ ref('int_obligations_at_evaluation') }}),
-offences as (select * from {{ ref('int_offences_at_evaluation') }}),
-holds as (select * from {{ ref('int_legal_holds_at_evaluation') }}),
+state as (
+
+    select * from {{ ref('int_state_at_evaluation') }}
+
+),
+
+obligations as (
+
+    select * from {{ ref('int_obligations_at_evaluation') }}
+
+),
+
+offences as (
+
+    select * from {{ ref('int_offences_at_evaluation') }}
+
+),
+
+holds as (
+
+    select * from {{ ref('int_legal_holds_at_evaluation') }}
+
+),
 
 candidates as (
 
@@ -40,7 +60,8 @@ candidates as (
         state.*
     from points
     inner join state on state.evaluation_date = points.evaluation_date
-    where not state.is_quashed
+    where
+        not state.is_quashed
         and (state.is_in_custody or state.is_suspended)
 
 ),
@@ -76,17 +97,22 @@ special as (
     select
         candidates.person_id,
         candidates.round_id,
-        list(distinct special_categories.category order by special_categories.category)
-            filter (where special_categories.category is not null) as categories
+        list(distinct special_categories.category order by special_categories.category) filter (
+            where special_categories.category is not null
+        ) as categories
     from candidates
     left join special_categories
         on special_categories.rule_version = candidates.rule_version
         and (
             list_contains(candidates.active_special_statuses, special_categories.category)
-            or (special_categories.category = 'aged_70_plus'
-                and candidates.birth_date + interval 70 year <= candidates.evaluation_date)
-            or (special_categories.category = 'under_18_at_offence'
-                and candidates.birth_date + interval 18 year > candidates.arrest_date)
+            or (
+                special_categories.category = 'aged_70_plus'
+                and candidates.birth_date + interval 70 year <= candidates.evaluation_date
+            )
+            or (
+                special_categories.category = 'under_18_at_offence'
+                and candidates.birth_date + interval 18 year > candidates.arrest_date
+            )
         )
     group by all
 
@@ -134,7 +160,8 @@ facts as (
         offence_flags.articles,
         coalesce(holds.has_pending_review, false) as has_pending_review,
         coalesce(holds.has_open_prosecution, false) as has_open_prosecution,
-        list_filter(candidates.amnestied_rounds, lambda r: r <> candidates.round_id)
+        -- sqlfluff takes the lambda parameter `r` for an unqualified column (hence the noqa)
+        list_filter(candidates.amnestied_rounds, lambda r: r <> candidates.round_id)  -- noqa: RF02
             as earlier_amnesties,
         coalesce(special.categories, []) as special_categories
     from candidates

@@ -72,4 +72,7 @@ summary as (
 
 )
 
-select *, consecutive_good_quarters * 3 as consecutive_good_months from summary
+select
+    *,
+    consecutive_good_quarters * 3 as consecutive_good_months
+from summary

@@ -34,10 +34,20 @@ facilities as (
 
 moves as (
 
-    select person_id, admission_date as move_date, facility_id, 0 as move_order, event_id
+    select
+        person_id,
+        admission_date as move_date,
+        facility_id,
+        0 as move_order,
+        event_id
     from admissions
     union all
-    select person_id, transfer_date, to_facility_id, 1, event_id
+    select
+        person_id,
+        transfer_date as move_date,
+        to_facility_id as facility_id,
+        1 as move_order,
+        event_id
     from transfers
 
 ),

@@ -45,7 +45,11 @@ points as (
 
     union all
 
-    select 'status' as program, 'snapshot' as scope_id, null as rule_version, as_of_date
+    select
+        'status' as program,
+        'snapshot' as scope_id,
+        null as rule_version,
+        as_of_date
     from as_of
 
 )

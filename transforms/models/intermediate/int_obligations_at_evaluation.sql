@@ -43,7 +43,9 @@ paid as (
 
 hardship_at_point as (
 
-    select distinct sentences.person_id, sentences.evaluation_date
+    select distinct
+        sentences.person_id,
+        sentences.evaluation_date
     from sentences
     inner join hardship
         on hardship.person_id = sentences.person_id
@@ -77,8 +79,11 @@ judged as (
         fine_paid_vnd >= fine_owed_vnd and court_fee_paid_vnd >= court_fee_owed_vnd
             as fines_and_fees_paid,
         compensation_paid_vnd >= compensation_owed_vnd as compensation_paid_in_full,
-        compensation_owed_vnd > 0 and compensation_paid_vnd > 0
-            and compensation_paid_vnd < compensation_owed_vnd as compensation_paid_in_part
+        (
+            compensation_owed_vnd > 0
+            and compensation_paid_vnd > 0
+            and compensation_paid_vnd < compensation_owed_vnd
+        ) as compensation_paid_in_part
     from obligations
 
 )

@@ -19,11 +19,11 @@ offences as (
     select
         sentences.person_id,
         sentences.evaluation_date,
-        cast(offence ->> '$.article' as integer) as article,
-        cast(offence ->> '$.clause' as integer) as clause,
-        offence ->> '$.point' as point
+        cast(offences.offence ->> '$.article' as integer) as article,
+        cast(offences.offence ->> '$.clause' as integer) as clause,
+        offences.offence ->> '$.point' as point
     from sentences,
-        unnest(cast(sentences.offences as json[])) as offences(offence)
+        unnest(cast(sentences.offences as json[])) as offences (offence)
 
 ),
 

@@ -52,7 +52,10 @@ grants_at_point as (
 
 escapes_at_point as (
 
-    select escapes.person_id, points.evaluation_date, count(*) as escape_count
+    select
+        escapes.person_id,
+        points.evaluation_date,
+        count(*) as escape_count
     from escapes
     inner join points on escapes.escape_date <= points.evaluation_date
     group by all
@@ -102,7 +105,9 @@ placement_at_point as (
 
 people_at_points as (
 
-    select people.person_id, points.evaluation_date
+    select
+        people.person_id,
+        points.evaluation_date
     from {{ ref('int_people') }} as people
     cross join points
 

@@ -36,7 +36,9 @@ quashings as (
 
 sentence_at_point as (
 
-    select imposed.*, points.evaluation_date
+    select
+        imposed.*,
+        points.evaluation_date
     from imposed
     inner join points on imposed.judgment_date <= points.evaluation_date
     qualify row_number() over (
@@ -52,20 +54,27 @@ amended_at_point as (
     select
         sentence_at_point.person_id,
         sentence_at_point.evaluation_date,
-        arg_max(amendments.term_months, amendments.decision_date)
-            filter (where amendments.term_months is not null) as term_months,
-        arg_max(amendments.is_life, amendments.decision_date)
-            filter (where amendments.is_life is not null) as is_life,
-        arg_max(amendments.offences, amendments.decision_date)
-            filter (where amendments.offences is not null) as offences,
-        arg_max(amendments.fine_vnd, amendments.decision_date)
-            filter (where amendments.fine_vnd is not null) as fine_vnd,
-        arg_max(amendments.court_fee_vnd, amendments.decision_date)
-            filter (where amendments.court_fee_vnd is not null) as court_fee_vnd,
-        arg_max(amendments.compensation_vnd, amendments.decision_date)
-            filter (where amendments.compensation_vnd is not null) as compensation_vnd,
-        arg_max(amendments.is_corruption, amendments.decision_date)
-            filter (where amendments.is_corruption is not null) as is_corruption
+        arg_max(amendments.term_months, amendments.decision_date) filter (
+            where amendments.term_months is not null
+        ) as term_months,
+        arg_max(amendments.is_life, amendments.decision_date) filter (
+            where amendments.is_life is not null
+        ) as is_life,
+        arg_max(amendments.offences, amendments.decision_date) filter (
+            where amendments.offences is not null
+        ) as offences,
+        arg_max(amendments.fine_vnd, amendments.decision_date) filter (
+            where amendments.fine_vnd is not null
+        ) as fine_vnd,
+        arg_max(amendments.court_fee_vnd, amendments.decision_date) filter (
+            where amendments.court_fee_vnd is not null
+        ) as court_fee_vnd,
+        arg_max(amendments.compensation_vnd, amendments.decision_date) filter (
+            where amendments.compensation_vnd is not null
+        ) as compensation_vnd,
+        arg_max(amendments.is_corruption, amendments.decision_date) filter (
+            where amendments.is_corruption is not null
+        ) as is_corruption
     from sentence_at_point
     inner join amendments
         on amendments.case_id = sentence_at_point.case_id
@@ -82,8 +91,9 @@ reduced_at_point as (
         sentence_at_point.evaluation_date,
         count(*) as reduction_count,
         max(reductions.life_to_term_months) as life_to_term_months,
-        min(reductions.decision_date)
-            filter (where reductions.life_to_term_months is not null) as life_reduced_date,
+        min(reductions.decision_date) filter (
+            where reductions.life_to_term_months is not null
+        ) as life_reduced_date,
         -- month reductions granted after a life sentence became a term shorten that term
         cast(coalesce(sum(reductions.reduction_months), 0) as integer) as reduction_months,
         max(reductions.decision_date) as last_reduction_date

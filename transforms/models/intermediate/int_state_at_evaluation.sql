@@ -4,12 +4,41 @@
 -- A person admitted without a recorded sentence has null sentence columns.
 with
 
-custody as (select * from {{ ref('int_custody_at_evaluation') }}),
-people as (select * from {{ ref('int_people') }}),
-sentences as (select * from {{ ref('int_sentences_at_evaluation') }}),
-served as (select * from {{ ref('int_time_served') }}),
-behaviour as (select * from {{ ref('int_behaviour_at_evaluation') }}),
-history as (select * from {{ ref('int_person_history_at_evaluation') }}),
+custody as (
+
+    select * from {{ ref('int_custody_at_evaluation') }}
+
+),
+
+people as (
+
+    select * from {{ ref('int_people') }}
+
+),
+
+sentences as (
+
+    select * from {{ ref('int_sentences_at_evaluation') }}
+
+),
+
+served as (
+
+    select * from {{ ref('int_time_served') }}
+
+),
+
+behaviour as (
+
+    select * from {{ ref('int_behaviour_at_evaluation') }}
+
+),
+
+history as (
+
+    select * from {{ ref('int_person_history_at_evaluation') }}
+
+),
 
 state as (
 

@@ -27,8 +27,12 @@ spans as (
         on ends.case_id = suspensions.case_id
         and ends.person_id = suspensions.person_id
         and ends.ended_date >= suspensions.start_date
-    group by suspensions.person_id, suspensions.case_id, suspensions.start_date,
-        suspensions.end_date, suspensions.event_id
+    group by
+        suspensions.person_id,
+        suspensions.case_id,
+        suspensions.start_date,
+        suspensions.end_date,
+        suspensions.event_id
 
 )
 

@@ -26,8 +26,10 @@ suspended as (
                 date_diff(
                     'day',
                     greatest(suspensions.start_date, sentences.arrest_date),
-                    least(coalesce(suspensions.end_date, sentences.evaluation_date),
-                        sentences.evaluation_date)
+                    least(
+                        coalesce(suspensions.end_date, sentences.evaluation_date),
+                        sentences.evaluation_date
+                    )
                 )
             )
         ) as suspended_days,
@@ -61,4 +63,7 @@ served as (
 
 )
 
-select *, round(served_days / {{ var('days_per_month') }}, 1) as served_months from served
+select
+    *,
+    round(served_days / {{ var('days_per_month') }}, 1) as served_months
+from served

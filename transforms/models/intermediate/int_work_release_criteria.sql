@@ -3,11 +3,35 @@
 -- ages, the optional 2022-draft offence list), with the figures behind each decision.
 with
 
-facts as (select * from {{ ref('int_work_release_facts') }}),
-policies as (select * from {{ ref('work_release_policy') }}),
-bands as (select * from {{ ref('work_release_bands') }}),
-excluded_offences as (select * from {{ ref('work_release_excluded_offences') }}),
-offences as (select * from {{ ref('int_offences_at_evaluation') }}),
+facts as (
+
+    select * from {{ ref('int_work_release_facts') }}
+
+),
+
+policies as (
+
+    select * from {{ ref('work_release_policy') }}
+
+),
+
+bands as (
+
+    select * from {{ ref('work_release_bands') }}
+
+),
+
+excluded_offences as (
+
+    select * from {{ ref('work_release_excluded_offences') }}
+
+),
+
+offences as (
+
+    select * from {{ ref('int_offences_at_evaluation') }}
+
+),
 
 excluded_hits as (
 
@@ -41,9 +65,12 @@ with_rules as (
         policies.max_prior_convictions,
         coalesce(excluded_hits.has_excluded_offence, false) as has_excluded_offence,
         -- the day the sentence ends: arrest + the term now in force + suspended days
-        case when facts.effective_term_months is not null then
-            cast(facts.arrest_date + to_months(facts.effective_term_months)
-                + to_days(cast(facts.suspended_days as integer)) as date)
+        case
+            when facts.effective_term_months is not null
+                then cast(
+                    facts.arrest_date + to_months(facts.effective_term_months)
+                    + to_days(cast(facts.suspended_days as integer)) as date
+                )
         end as term_end_date,
         bands.band,
         bands.requires_reduction,
@@ -60,8 +87,10 @@ with_rules as (
             or (
                 not facts.is_life_imposed
                 and facts.imposed_term_months > bands.min_term_months_exclusive
-                and (bands.max_term_months_inclusive is null
-                    or facts.imposed_term_months <= bands.max_term_months_inclusive)
+                and (
+                    bands.max_term_months_inclusive is null
+                    or facts.imposed_term_months <= bands.max_term_months_inclusive
+                )
             )
         )
 
@@ -76,9 +105,10 @@ measured as (
             banding_term_months * {{ var('days_per_month') }}
             * min_served_numerator / min_served_denominator
         ) as integer) as required_served_days,
-        date_diff('year', birth_date, evaluation_date)
-            - case when strftime(evaluation_date, '%m%d') < strftime(birth_date, '%m%d')
-                then 1 else 0 end as age_years
+        date_diff('year', birth_date, evaluation_date) - case
+            when strftime(evaluation_date, '%m%d') < strftime(birth_date, '%m%d') then 1
+            else 0
+        end as age_years
     from with_rules
 
 ),
@@ -107,7 +137,8 @@ criteria as (
         residence_province is not null as meets_known_residence,
         required_served_days - served_days <= 90 as time_served_within_window,
         required_good_months - consecutive_good_months <= 3 as good_months_within_window,
-        date_diff('day', latest_allowed_end_date, term_end_date) <= 90 as remaining_term_within_window
+        date_diff('day', latest_allowed_end_date, term_end_date) <= 90
+            as remaining_term_within_window
     from measured
 
 )

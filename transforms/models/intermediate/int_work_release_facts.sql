@@ -4,16 +4,28 @@ with
 
 points as (
 
-    select * from {{ ref('int_evaluation_points') }} where program = 'work_release'
+    select * from {{ ref('int_evaluation_points') }}
+    where program = 'work_release'
 
 ),
 
-state as (select * from {{ ref('int_state_at_evaluation') }}),
-work_sites as (select * from {{ ref('stg_reference__work_sites') }}),
+state as (
+
+    select * from {{ ref('int_state_at_evaluation') }}
+
+),
+
+work_sites as (
+
+    select * from {{ ref('stg_reference__work_sites') }}
+
+),
 
 nearest_site as (
 
-    select facility_id, min(distance_km) as nearest_site_km
+    select
+        facility_id,
+        min(distance_km) as nearest_site_km
     from work_sites
     group by all
 

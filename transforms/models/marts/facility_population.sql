@@ -16,7 +16,9 @@ admissions as (
 
 admitted_per_facility as (
 
-    select facility_id, count(distinct person_id) as people_admitted
+    select
+        facility_id,
+        count(distinct person_id) as people_admitted
     from admissions
     group by facility_id
 
@@ -38,4 +40,5 @@ joined as (
 
 )
 
-select * from joined order by agency, province, facility_id
+select * from joined
+order by agency, province, facility_id

@@ -6,7 +6,8 @@ with
 
 points as (
 
-    select evaluation_date from {{ ref('int_evaluation_points') }} where program = 'status'
+    select evaluation_date from {{ ref('int_evaluation_points') }}
+    where program = 'status'
 
 ),
 
@@ -41,4 +42,5 @@ snapshot as (
 
 )
 
-select * from snapshot order by person_key
+select * from snapshot
+order by person_key

@@ -14,7 +14,11 @@ decisions as (
 per_reason as (
 
     select
-        round_id, agency, province, facility_id, status,
+        round_id,
+        agency,
+        province,
+        facility_id,
+        status,
         unnest(case when len(unmet_criteria) = 0 then ['none'] else unmet_criteria end)
             as reason
     from decisions
@@ -23,7 +27,14 @@ per_reason as (
 
 heads as (
 
-    select round_id, agency, province, facility_id, status, 'all' as reason, count(*) as people
+    select
+        round_id,
+        agency,
+        province,
+        facility_id,
+        status,
+        'all' as reason,
+        count(*) as people
     from decisions
     group by all
 
@@ -31,12 +42,29 @@ heads as (
 
 reasons as (
 
-    select round_id, agency, province, facility_id, status, reason, count(*) as people
+    select
+        round_id,
+        agency,
+        province,
+        facility_id,
+        status,
+        reason,
+        count(*) as people
     from per_reason
     group by all
 
+),
+
+unioned as (
+
+    select * from heads
+    union all
+    select * from reasons
+
 )
 
-select *, cast('{{ var("as_of") }}' as date) as as_of_date
-from (select * from heads union all select * from reasons)
+select
+    *,
+    cast('{{ var("as_of") }}' as date) as as_of_date
+from unioned
 order by round_id, agency, province, facility_id, status, reason

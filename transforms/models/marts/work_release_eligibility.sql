@@ -92,4 +92,5 @@ final as (
 
 )
 
-select * from final order by agency, province, facility_id, person_key
+select * from final
+order by agency, province, facility_id, person_key

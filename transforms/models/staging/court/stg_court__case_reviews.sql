@@ -14,9 +14,15 @@ reviews_closed as (
 
 unioned as (
 
-    select 'opened' as review_event, * from reviews_opened
+    select
+        'opened' as review_event,
+        *
+    from reviews_opened
     union all
-    select 'closed' as review_event, * from reviews_closed
+    select
+        'closed' as review_event,
+        *
+    from reviews_closed
 
 ),
 

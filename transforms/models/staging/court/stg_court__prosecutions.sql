@@ -14,9 +14,15 @@ prosecutions_closed as (
 
 unioned as (
 
-    select 'opened' as prosecution_event, * from prosecutions_opened
+    select
+        'opened' as prosecution_event,
+        *
+    from prosecutions_opened
     union all
-    select 'closed' as prosecution_event, * from prosecutions_closed
+    select
+        'closed' as prosecution_event,
+        *
+    from prosecutions_closed
 
 ),
 

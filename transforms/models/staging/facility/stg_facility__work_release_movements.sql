@@ -14,9 +14,15 @@ returns as (
 
 unioned as (
 
-    select 'placed' as movement, * from placements
+    select
+        'placed' as movement,
+        *
+    from placements
     union all
-    select 'returned' as movement, * from returns
+    select
+        'returned' as movement,
+        *
+    from returns
 
 ),
 

@@ -20,12 +20,16 @@ unnested as (
 
     select
         latest.entity_key,
-        work_site.site_id,
-        work_site.distance_km
+        -- sqlfluff takes the struct field access work_site.<field> for a table (so noqa)
+        work_site.site_id,  -- noqa: RF01
+        work_site.distance_km  -- noqa: RF01
     from latest
     cross join unnest(
-        from_json(latest.payload -> '$.work_sites', '[{"site_id":"VARCHAR","distance_km":"DOUBLE"}]')
-    ) as sites(work_site)
+        from_json(
+            latest.payload -> '$.work_sites',
+            '[{"site_id":"VARCHAR","distance_km":"DOUBLE"}]'
+        )
+    ) as sites (work_site)
 
 ),
 
