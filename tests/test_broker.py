@@ -25,6 +25,7 @@ def _alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
+@pytest.mark.broker
 def test_session_broker_answers_and_creates_the_topics(broker):
     created = ensure_topics(broker.bootstrap_servers, partitions=2)
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
@@ -37,6 +38,7 @@ def test_session_broker_answers_and_creates_the_topics(broker):
     assert ensure_topics(broker.bootstrap_servers, partitions=2) == []  # idempotent
 
 
+@pytest.mark.broker
 def test_dead_letter_topics_get_the_quarantine_retention(fresh_broker, monkeypatch):
     """Tansu accepts topic configs but does not report them back, so the request is what
     is checked here (on real Kafka `kafka-configs --describe` shows retention.ms)."""
@@ -55,6 +57,7 @@ def test_dead_letter_topics_get_the_quarantine_retention(fresh_broker, monkeypat
     assert requested["court.events"] == {}  # data topics keep the cluster's retention
 
 
+@pytest.mark.broker
 def test_broker_process_is_gone_after_the_block_even_on_error():
     with pytest.raises(RuntimeError, match="boom"), EmbeddedBroker() as embedded:
         pid = embedded._process.pid
@@ -63,6 +66,7 @@ def test_broker_process_is_gone_after_the_block_even_on_error():
     assert not _alive(pid)
 
 
+@pytest.mark.broker
 def test_stop_escalates_when_the_broker_ignores_sigterm():
     embedded = EmbeddedBroker().start()
     process = embedded._process
@@ -80,6 +84,7 @@ def test_readiness_times_out_with_a_clear_error():
         wait_until_ready("127.0.0.1:9", timeout=1.0)
 
 
+@pytest.mark.broker
 def test_cli_broker_runs_until_sigterm_and_leaves_no_process(tmp_path):
     port = EmbeddedBroker().port
     child = subprocess.Popen(

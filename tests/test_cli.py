@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from factories import admitted, facility, graded
 from typer.testing import CliRunner
 
@@ -46,6 +47,7 @@ def test_bad_date_is_one_line(tmp_path):
     assert result.stderr.strip() == "error: --as-of: '31/08/2025' is not a date (YYYY-MM-DD)"
 
 
+@pytest.mark.broker
 def test_publish_file_sends_valid_lines_and_reports_invalid_ones(fresh_broker, tmp_path, lake):
     bad_schema = graded("xuất sắc")
     lines = [

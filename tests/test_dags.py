@@ -527,6 +527,7 @@ def test_a_dag_day_equals_the_cli_run_for_that_day_and_a_rerun_replaces_it(daily
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_round_report_dag_writes_the_reports_of_the_curated_rounds(dagbag, daily_run):
     lake, _ = daily_run
     run = dagbag.get_dag("round_report").test(run_conf={"round_id": "2025-2"})

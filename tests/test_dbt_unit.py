@@ -1,25 +1,113 @@
-"""The dbt unit tests of every eligibility rule (transforms/models/**/_unit_tests__*.yml)."""
+"""The dbt unit tests of every eligibility rule (transforms/models/**/_unit_tests__*.yml).
+
+dbt runs them all once per module; each one is then its own pytest case (id = the unit
+test's name), judged from dbt's run_results.json, so a failure names the rule that broke
+and shows dbt's diff, and a unit test that dbt never ran fails instead of vanishing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import yaml
 
-from clemency.transform.dbt import ensure_raw_topics, run_dbt
+from clemency.lake.layout import Lake
+from clemency.paths import TRANSFORMS_DIR
+from clemency.transform.dbt import TransformError, ensure_raw_topics, run_dbt
+
+pytestmark = pytest.mark.slow
+
+AS_OF = dt.date(2025, 11, 30)
 
 
-@pytest.mark.slow
-def test_every_rule_unit_test_passes(lake):
-    # unit tests need the upstream relations to exist (dbt reads their column types), and
-    # an empty lake is enough: every raw topic resolves to an empty file
-    ensure_raw_topics(lake)
-    as_of = dt.date(2025, 11, 30)
-    run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
-    result = run_dbt(lake, as_of, "test", "--select", "test_type:unit")
-    log = result.log_path.read_text(encoding="utf-8")
-    summary = re.findall(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+)", log)[-1]
-    passed, _, errors = map(int, summary)
-    assert errors == 0
-    assert passed >= 33  # every rule's edges (see the _unit_tests__*.yml files)
+@dataclass(frozen=True)
+class UnitTest:
+    name: str
+    model: str
+    defined_in: str
+
+    @property
+    def unique_id(self) -> str:
+        """dbt's id of the node: `unit_test.<project>.<model>.<name>`."""
+        return f"unit_test.{PROJECT}.{self.model}.{self.name}"
+
+
+def _project_name() -> str:
+    project = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["name"]
+
+
+def _defined_unit_tests() -> list[UnitTest]:
+    """Every unit test of the _unit_tests__*.yml files, read at collection time."""
+    found = []
+    for path in sorted((TRANSFORMS_DIR / "models").rglob("_unit_tests__*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        where = str(path.relative_to(TRANSFORMS_DIR))
+        for entry in document.get("unit_tests") or []:
+            found.append(UnitTest(entry["name"], entry["model"], where))
+    return found
+
+
+PROJECT = _project_name()
+UNIT_TESTS = _defined_unit_tests()
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    results: dict[str, dict]  # run_results.json's results, by unique_id
+    error: str | None  # run_dbt's TransformError (dbt exits 1 when a unit test fails)
+    run_results: Path
+
+
+@pytest.fixture(scope="module")
+def unit_test_run(tmp_path_factory) -> Iterator[DbtRun]:
+    """Build the upstream relations once, run every dbt unit test once, read run_results."""
+    lake = Lake(tmp_path_factory.mktemp("dbt-unit") / "lake")
+    with pytest.MonkeyPatch.context() as patch:
+        # module scope runs before conftest's per-test _no_ambient_settings: do its work here
+        for name in [n for n in os.environ if n.startswith("CLEMENCY_")]:
+            patch.delenv(name)
+        # unit tests need the upstream relations to exist (dbt reads their column types),
+        # and an empty lake is enough: every raw topic resolves to an empty file
+        ensure_raw_topics(lake)
+        built = run_dbt(lake, AS_OF, "build", "--exclude", "test_type:unit")
+        target = Path(built.command[built.command.index("--target-path") + 1])
+        run_results = target / "run_results.json"
+        run_results.unlink()  # the build's; only the unit-test run's may be judged
+        error = None
+        try:
+            run_dbt(lake, AS_OF, "test", "--select", "test_type:unit", "--no-use-colors")
+        except TransformError as failed:
+            error = str(failed)
+    if not run_results.exists():  # dbt did not get as far as running the tests
+        pytest.fail(f"dbt wrote no {run_results}:\n{error}", pytrace=False)
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    yield DbtRun({result["unique_id"]: result for result in results}, error, run_results)
+
+
+@pytest.mark.parametrize("unit_test", UNIT_TESTS, ids=[test.name for test in UNIT_TESTS])
+def test_rule_unit_test_passes(unit_test_run, unit_test):
+    result = unit_test_run.results.get(unit_test.unique_id)
+    assert result is not None, (
+        f"{unit_test.unique_id} ({unit_test.defined_in}) is not in "
+        f"{unit_test_run.run_results}: dbt did not run it (dbt said: {unit_test_run.error})"
+    )
+    assert result["status"] == "pass", (
+        f"{unit_test.unique_id} ({unit_test.defined_in}): {result['status']}\n{result['message']}"
+    )
+
+
+def test_dbt_ran_only_the_unit_tests_the_yml_defines(unit_test_run):
+    assert len(UNIT_TESTS) >= 33  # every rule's edges (see the _unit_tests__*.yml files)
+    defined = {test.unique_id for test in UNIT_TESTS}
+    assert len(defined) == len(UNIT_TESTS), "two unit tests of the same model share a name"
+    ran = {node for node in unit_test_run.results if node.startswith("unit_test.")}
+    assert sorted(ran - defined) == [], "unit tests dbt ran that no _unit_tests__*.yml defines"
+    if all(result["status"] == "pass" for result in unit_test_run.results.values()):
+        assert unit_test_run.error is None  # dbt failed, yet not in any node it reported

@@ -18,6 +18,8 @@ from clemency.ops.explain import explain
 from clemency.settings import load_settings
 from producers.simulator import SimulationConfig, simulate
 
+pytestmark = pytest.mark.broker
+
 AS_OF = dt.date(2025, 11, 30)
 INMATES, SEED = 300, 11
 

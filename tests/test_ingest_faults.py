@@ -20,6 +20,8 @@ from clemency.ingest.run import IngestRun, ingest
 from clemency.kafka.broker import EmbeddedBroker, free_port
 from clemency.kafka.clients import ensure_topics
 
+pytestmark = pytest.mark.broker
+
 PEOPLE = [f"0010850{n:05d}" for n in range(40)]
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+import pytest
 from factories import admitted, facility, graded, imposed
 from kafka import KafkaProducer
 
 from clemency.ingest.publish import publish_events
 from clemency.ingest.run import ingest
 from clemency.kafka.clients import ensure_topics
+
+pytestmark = pytest.mark.broker
 
 
 def _raw_rows(lake, topic):

@@ -295,7 +295,7 @@ def test_production_accepts_tls_or_an_explicit_plaintext_opt_in(pem_files):
     assert load_settings({**PRODUCTION, **tls}).kafka.encrypted
     opted_in = load_settings({**PRODUCTION, "CLEMENCY_KAFKA_ALLOW_PLAINTEXT": "true"}).kafka
     assert not opted_in.require_encryption
-    assert clemency.kafka_clients._security(opted_in) == {"security_protocol": "PLAINTEXT"}
+    assert clemency.kafka.clients._security(opted_in) == {"security_protocol": "PLAINTEXT"}
     assert load_settings({**PRODUCTION, "CLEMENCY_ENVIRONMENT": "staging"}).kafka.require_encryption
     test_environment = {"CLEMENCY_ENVIRONMENT": "test", "CLEMENCY_PSEUDONYM_KEY": "k" * 32}
     assert not load_settings(test_environment).kafka.require_encryption

@@ -149,6 +149,7 @@ def _value(ws, cell) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_xlsx_totals_reconcile_with_the_marts(round_files, mart):
     wb = load_workbook(round_files["xlsx"])
     national = _sheet(wb, t("sec_national"))
@@ -181,6 +182,7 @@ def test_xlsx_totals_reconcile_with_the_marts(round_files, mart):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_report_tables_are_protected_and_names_nobody(lake, mart):
     from clemency.reports.round_report import round_report
 
@@ -196,6 +198,7 @@ def test_report_tables_are_protected_and_names_nobody(lake, mart):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_outputs_hold_no_url_ids_or_person_keys(round_files, mart):
     html = round_files["html"].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
@@ -211,6 +214,7 @@ def test_outputs_hold_no_url_ids_or_person_keys(round_files, mart):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_vietnamese_by_default_english_on_request(lake, round_files, tmp_path):
     from clemency.reports.round_report import build_round_report
 
@@ -233,6 +237,7 @@ def _pdf_title(data: bytes) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_pdf_is_a4_with_vietnamese_font_and_title(round_files):
     data = round_files["pdf"].read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
@@ -244,6 +249,7 @@ def test_pdf_is_a4_with_vietnamese_font_and_title(round_files):
     assert _pdf_title(data) == "Báo cáo kết quả thực hiện đặc xá đợt 2025-2"
 
 
+@pytest.mark.broker
 def test_pdf_text_holds_the_vietnamese_headings(round_files):
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
@@ -267,6 +273,7 @@ def test_missing_font_is_named(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_same_inputs_give_the_same_bytes(lake, round_files, tmp_path):
     from clemency.reports.round_report import build_round_report
 
@@ -283,6 +290,7 @@ def test_same_inputs_give_the_same_bytes(lake, round_files, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_annex_shows_lineage_and_freshness(lake, round_files):
     html = round_files["html"].read_text(encoding="utf-8")
     runs = {p.stem for p in lake.ingest_ledger.glob("*.parquet")}
@@ -296,6 +304,7 @@ def test_annex_shows_lineage_and_freshness(lake, round_files):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_work_release_report_counts_returns_by_reason(lake, tmp_path):
     from clemency.reports.work_release_report import build_work_release_report
 
@@ -318,6 +327,7 @@ def test_work_release_report_counts_returns_by_reason(lake, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.broker
 def test_render_artefacts(round_files):
     """PNG previews for people to look at (only where the tools exist)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -346,6 +356,7 @@ def test_render_artefacts(round_files):
         pytest.skip("neither chromium nor pdftoppm is installed")
 
 
+@pytest.mark.broker
 def test_person_level_export_only_behind_its_flag(lake, tmp_path):
     import stat
 

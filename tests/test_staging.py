@@ -6,12 +6,15 @@ import datetime as dt
 import json
 
 import duckdb
+import pytest
 from factories import admitted, event, graded, imposed
 
 from clemency.ingest.publish import publish_events
 from clemency.ingest.run import ingest
 from clemency.kafka.clients import ensure_topics
 from clemency.transform.dbt import run_dbt
+
+pytestmark = pytest.mark.broker
 
 OTHER = "079190054321"
 THREADS = ("--threads", "4")
