@@ -14,6 +14,7 @@ from kafka.admin import NewPartitions, NewTopic
 from kafka.errors import IncompatibleBrokerVersion, KafkaError
 from tcp_proxy import TcpProxy
 
+import clemency.ingest.partition_writer
 import clemency.lake.atomic
 from clemency.ingest.publish import encode, publish_events
 from clemency.ingest.run import IngestRun, ingest
@@ -62,7 +63,8 @@ def test_crash_after_writing_before_committing(published, lake, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("killed between landing and committing")
 
-    monkeypatch.setattr(KafkaConsumer, "commit", crash)
+    # the chunk's files are written, the lake's position has not moved, nothing is committed
+    monkeypatch.setattr(clemency.ingest.partition_writer, "write_position", crash)
     with pytest.raises(RuntimeError, match="killed between"):
         ingest(published, lake, chunk_records=10)
     assert raw_coordinates(lake)  # a file was landed but its offsets were never committed
@@ -73,6 +75,34 @@ def test_crash_after_writing_before_committing(published, lake, monkeypatch):
     assert recovered.total("landed") == 120
     assert_reconciled(recovered)
     assert_exactly_once(lake, 120)
+
+
+def test_crash_after_the_lake_position_before_the_kafka_commit(published, lake, monkeypatch):
+    calls = {"n": 0}
+    real_commit = KafkaConsumer.commit
+
+    def commit_then_die(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("killed between the lake position and the commit")
+        return real_commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(KafkaConsumer, "commit", commit_then_die)
+    with pytest.raises(RuntimeError, match="killed between"):
+        ingest(published, lake, chunk_records=10)
+    landed_before = len(raw_coordinates(lake))
+    monkeypatch.undo()
+
+    # the lake knows what it landed: nothing is deleted, nothing landed twice, no ledger lost
+    recovered = ingest(published, lake, chunk_records=10)
+    assert recovered.total("superseded_files") == 0
+    assert recovered.total("landed") == 120 - landed_before
+    assert_reconciled(recovered)
+    assert_exactly_once(lake, 120)
+    ledgers = [
+        r for f in lake.ingest_ledger.glob("*.parquet") for r in pq.read_table(f).to_pylist()
+    ]
+    assert sum(row["landed"] for row in ledgers) == 120  # the killed run's chunks counted once
 
 
 def test_crash_mid_write_leaves_no_visible_file(published, lake, monkeypatch):
@@ -241,9 +271,9 @@ def test_broker_restarted_mid_run(tmp_path, lake):
         land = run._land
         landed = {"chunks": 0}
 
-        def land_then_restart(consumer, dead_letters, writer):
-            real = writer.first_offset is not None
-            land(consumer, dead_letters, writer)
+        def land_then_restart(consumer, dead_letters, writers):
+            real = any(writer.first_offset is not None for writer in writers)
+            land(consumer, dead_letters, writers)
             landed["chunks"] += real
             if landed["chunks"] == 2:
                 proxy.stop()  # the broker is gone for the rest of this run
@@ -255,7 +285,8 @@ def test_broker_restarted_mid_run(tmp_path, lake):
         proxy.start()  # the broker is back, every record still in it
         recovered = ingest(bootstrap, lake, chunk_records=1000)
         (facility,) = [p for p in recovered.partitions if p.topic == "facility.events"]
-        assert 0 < facility.offset_from < 12_000  # what was committed before the broker went
+        # the lake resumes at what it landed durably, even where the commit then failed
+        assert 0 < facility.offset_from <= 12_000
         assert facility.landed == 12_000 - facility.offset_from
         assert_reconciled(recovered)
         assert_exactly_once(lake, 12_000)
@@ -277,9 +308,9 @@ def test_gate_moves_implausible_rows_to_quarantine_with_the_expectation(fresh_br
     assert result.total("gate_quarantined") == 1
     assert_reconciled(result)
     assert_exactly_once(lake, 10)
-    (moved,) = [
-        r for f in lake.quarantine.rglob("*+gate.parquet") for r in pq.read_table(f).to_pylist()
-    ]
+    # validated before it landed: quarantined once, with the bytes as published
+    (moved,) = [r for f in lake.quarantine.rglob("*.parquet") for r in pq.read_table(f).to_pylist()]
     assert moved["kafka_offset"] == 10
     assert any(code.startswith("expectation:") for code in moved["reason_codes"])
-    assert b'"recorded_at":"2019-12-31T17:00:00+00:00"' in moved["value"]
+    # as published (its own +07:00 offset), not re-encoded from the raw row (UTC)
+    assert b'"recorded_at":"2020-01-01T00:00:00+07:00"' in moved["value"]

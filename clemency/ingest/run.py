@@ -1,38 +1,52 @@
 """Bounded ingest: Kafka topics → raw Parquet lake + quarantine, exactly once per record.
 
-For every partition: start at the committed offset, drop files an earlier crashed run
-landed past that offset (they were never committed), read until caught up, land chunks
-atomically, and commit each chunk's offsets only after its files are durable. Every
-consumed record ends in exactly one place: raw or quarantine (and its dead-letter topic).
+One ingest at a time per lake (`clemency.lake.locks`). For every partition: start at the
+later of the committed offset and the lake's own position (`clemency.lake.positions`),
+refusing to start when the broker's log does not hold what the lake expects; remove only the
+files a crashed run left past the lake's position; read until caught up; validate each chunk
+in memory (the Great Expectations gate) and land it atomically, raw and quarantine, then move
+the lake's position, then commit the offset. Every consumed record ends in exactly one place:
+raw or quarantine (and its dead-letter topic).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaTimeoutError
 
 from clemency.contracts import topics as data_topics
-from clemency.ingest.partition_writer import PartitionLedger, TopicPartitionWriter
-from clemency.ingest.quarantine import send_dead_letters
+from clemency.ingest.partition_writer import TopicPartitionWriter
 from clemency.kafka.clients import INGEST_GROUP, new_consumer, new_producer
-from clemency.lake import atomic
+from clemency.lake import locks
 from clemency.lake.audit import audited, file_entry, new_run_id
 from clemency.lake.layout import Lake
+from clemency.lake.ledger import PartitionLedger, recover_interrupted_runs, write_ledger
+from clemency.lake.positions import (
+    Position,
+    adopt_landed_files,
+    read_position,
+    record_fingerprint,
+)
 
 if TYPE_CHECKING:
     from clemency.kafka.security import KafkaSecurity
     from clemency.validation.gate import GateResult
 
 log = logging.getLogger(__name__)
+
+# How long to wait for the one record that proves a broker's log continues the lake.
+PROBE_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -50,6 +64,11 @@ class BrokerUnavailable(ConnectionError):
     """The bootstrap servers did not answer: the run did nothing (a retry is worthwhile)."""
 
 
+class PartitionMismatch(RuntimeError):
+    """The broker's log of a partition does not hold what the lake expects to read next (a
+    new or reset broker, a recreated topic, records expired unread): nothing was changed."""
+
+
 class IngestRun:
     def __init__(
         self,
@@ -64,6 +83,7 @@ class IngestRun:
         group_id: str = INGEST_GROUP,
         gate: bool = True,
         security: KafkaSecurity | None = None,
+        lock_timeout_s: float = 0.0,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.security = security  # TLS/SASL for both clients; None is PLAINTEXT
@@ -76,13 +96,20 @@ class IngestRun:
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id
         self.gate = gate
+        self.lock_timeout_s = lock_timeout_s
         self.run_id = new_run_id()
+        self.gate_result: GateResult | None = None
+        self.gate_seconds = 0.0
         self.writers: list[TopicPartitionWriter] = []
         self._removed_files: list[Path] = []  # left past the committed offset by earlier runs
         self.ledgers: dict[TopicPartition, PartitionLedger] = {}
 
     def run(self) -> IngestResult:
         self.lake.restrict()
+        with locks.hold(self.lake, "ingest", self.lock_timeout_s, self.run_id):
+            return self._run_locked()
+
+    def _run_locked(self) -> IngestResult:
         consumer, dead_letters = self._connect()
         result = IngestResult(self.run_id)
         try:
@@ -92,14 +119,14 @@ class IngestRun:
                 for tp, ledger in ledgers.items()
             }
             self.writers = list(writers.values())
+            if self.gate:
+                from clemency.validation.gate import new_gate_result
+
+                self.gate_result = new_gate_result(self.run_id)
             started = time.monotonic()
             self._consume(consumer, dead_letters, writers)
-            for writer in writers.values():
-                self._land(consumer, dead_letters, writer)
-            if self.gate:
-                gate_started = time.monotonic()
-                result.gate = self._apply_gate(dead_letters, ledgers)
-                result.gate_seconds = time.monotonic() - gate_started
+            self._land(consumer, dead_letters, list(writers.values()))
+            result.gate, result.gate_seconds = self.gate_result, self.gate_seconds
             self._count_duplicates(ledgers)
             elapsed = time.monotonic() - started
             for ledger in ledgers.values():
@@ -128,29 +155,111 @@ class IngestRun:
             raise
 
     def _assign(self, consumer: KafkaConsumer) -> dict[TopicPartition, PartitionLedger]:
+        """Where each partition starts, checked against the lake before anything changes."""
         partitions = []
         for topic in self.topics:
             for number in sorted(consumer.partitions_for_topic(topic) or ()):
                 partitions.append(TopicPartition(topic, number))
         consumer.assign(partitions)
         beginnings = consumer.beginning_offsets(partitions) if partitions else {}
+        for adopted in adopt_landed_files(self.lake):
+            log.warning("adopted %s/%d up to offset %d from its files", adopted.topic,
+                        adopted.partition, adopted.next_offset - 1)  # fmt: skip
+        positions = {tp: read_position(self.lake, tp.topic, tp.partition) for tp in partitions}
+        # first check every partition against the lake, then change anything
+        self._check_logs(consumer, positions, beginnings)
+        starts = {tp: self._start(consumer, tp, positions[tp]) for tp in partitions}
+        recover_interrupted_runs(self.lake)
         ledgers = {}
         for tp in partitions:
-            committed = consumer.committed(tp)
-            start = committed if committed is not None else beginnings[tp]
-            consumer.seek(tp, start)
-            superseded = self._drop_uncommitted(tp, start)
+            consumer.seek(tp, starts[tp])
+            superseded = self._drop_uncommitted(tp, positions[tp])
             ledgers[tp] = PartitionLedger(
-                self.run_id, tp.topic, tp.partition, start, start, superseded_files=superseded
+                self.run_id,
+                tp.topic,
+                tp.partition,
+                starts[tp],
+                starts[tp],
+                superseded_files=superseded,
             )
         return ledgers
 
-    def _drop_uncommitted(self, tp: TopicPartition, committed: int) -> int:
-        """Files at or past the committed offset came from a run that crashed before committing."""
+    def _check_logs(
+        self,
+        consumer: KafkaConsumer,
+        positions: dict[TopicPartition, Position | None],
+        beginnings: dict[TopicPartition, int],
+    ) -> None:
+        """Raise `PartitionMismatch` unless each broker log continues the lake: it still holds
+        the lake's next offset, and its record just before is the one the lake landed last.
+
+        The record itself is read, not the log's end offset: Tansu's high watermark can be
+        short, and a recreated topic can have as many records as the old one."""
+        probes = {}
+        for tp, position in positions.items():
+            if position is None:
+                continue
+            where, expected = f"{tp.topic}/{tp.partition}", position.next_offset
+            if beginnings[tp] > expected:
+                raise PartitionMismatch(
+                    f"{where}: the broker's earliest offset is {beginnings[tp]} but the lake's "
+                    f"next is {expected}: records {expected}–{beginnings[tp] - 1} expired on "
+                    "the broker before they were landed. Nothing was read, deleted or "
+                    "committed. Ask the source to republish them, or accept the gap with "
+                    f"`clemency replay --topic {tp.topic} --partition {tp.partition} "
+                    f"--from-offset {beginnings[tp]}`."
+                )
+            if beginnings[tp] < expected:  # (== : nothing left to compare, nothing missing)
+                probes[tp] = expected - 1
+        found = _read_one_each(consumer, probes)
+        for tp, offset in sorted(probes.items()):
+            position = positions[tp]
+            assert position is not None
+            record = found.get(tp)
+            where = f"{tp.topic}/{tp.partition}"
+            if record is None or record.offset != offset:
+                raise PartitionMismatch(
+                    f"{where}: the broker has no record at offset {offset}, the last one the "
+                    "lake landed: this is not the log the lake was landed from (a new or reset "
+                    "broker, or a recreated topic). Nothing was read, deleted or committed. "
+                    "Point CLEMENCY_BOOTSTRAP_SERVERS at the cluster the lake came from; if "
+                    "the source republished its history on a new log, land it into a new "
+                    "lake (CLEMENCY_LAKE) and compare."
+                )
+            seen = record_fingerprint(record.timestamp, record.key)
+            if position.last_record is not None and seen != position.last_record:
+                raise PartitionMismatch(
+                    f"{where}: the broker's record at offset {offset} is not the one the lake "
+                    "landed there (another key or time): the topic was recreated or the "
+                    "broker replaced. Nothing was read, deleted or committed. Point "
+                    "CLEMENCY_BOOTSTRAP_SERVERS at the cluster the lake came from, or land "
+                    "this log into a new lake (CLEMENCY_LAKE)."
+                )
+
+    def _start(self, consumer: KafkaConsumer, tp: TopicPartition, position: Position | None) -> int:
+        """The later of the committed offset and the lake's next offset."""
+        committed = consumer.committed(tp)
+        if position is None:
+            return committed if committed is not None else consumer.beginning_offsets([tp])[tp]
+        expected = position.next_offset
+        if committed is not None and committed > expected:
+            log.warning(
+                "%s/%d: the committed offset %d is past the lake's next offset %d; offsets "
+                "%d–%d are not in the lake (someone moved the group's offsets forward)",
+                tp.topic, tp.partition, committed, expected, expected, committed - 1,
+            )  # fmt: skip
+            return committed
+        return expected
+
+    def _drop_uncommitted(self, tp: TopicPartition, position: Position | None) -> int:
+        """Files at or past the lake's position (any file, without one) were written after it
+        by a run that died before moving it, or `clemency replay` moved it back: the only
+        files an ingest removes."""
+        since = 0 if position is None else position.next_offset
         leftovers = [
             path
             for zone in (self.lake.raw, self.lake.quarantine)
-            for path in self.lake.files_from_offset(zone, tp.topic, tp.partition, committed)
+            for path in self.lake.files_from_offset(zone, tp.topic, tp.partition, since)
             + self.lake.temporary_files(zone, tp.topic, tp.partition)
         ]
         for path in leftovers:
@@ -179,40 +288,59 @@ class IngestRun:
                     writer.add(message)
                     consumed += 1
                 if len(writer) >= self.chunk_records:
-                    self._land(consumer, dead_letters, writer)
+                    self._land(consumer, dead_letters, [writer])
             # Memory stays bounded however many partitions there are: past the cap,
             # the fullest buffer is landed early (a smaller file, same guarantees).
             while sum(map(len, writers.values())) > self.max_buffered_records:
-                self._land(consumer, dead_letters, max(writers.values(), key=len))
+                self._land(consumer, dead_letters, [max(writers.values(), key=len)])
             if self.max_records is not None and consumed >= self.max_records:
                 return
 
     def _land(
-        self, consumer: KafkaConsumer, dead_letters: KafkaProducer, writer: TopicPartitionWriter
+        self,
+        consumer: KafkaConsumer,
+        dead_letters: KafkaProducer,
+        writers: list[TopicPartitionWriter],
     ) -> None:
-        writer.land(consumer, dead_letters)
+        """Validate the writers' chunks (one gate call per topic), then land each."""
+        pending = [writer for writer in writers if len(writer)]
+        refused = self._validate(pending) if self.gate_result is not None else {}
+        for writer in pending:
+            writer.land(consumer, dead_letters, refused.get(writer.tp))
+        if self.gate_result is not None and pending:
+            from clemency.validation.gate import write_result
+
+            write_result(self.lake, self.gate_result)
+
+    def _validate(
+        self, writers: list[TopicPartitionWriter]
+    ) -> dict[TopicPartition, dict[int, list[str]]]:
+        """Run the gate over the chunks in memory; return the refused rows' reason codes."""
+        from clemency.validation.gate import row_failures, validate_batch
+
+        assert self.gate_result is not None
+        started = time.monotonic()
+        refused: dict[TopicPartition, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        by_topic: dict[str, list[TopicPartitionWriter]] = defaultdict(list)
+        for writer in writers:
+            if writer.raw:
+                by_topic[writer.tp.topic].append(writer)
+        for topic, group in sorted(by_topic.items()):
+            frame = pa.concat_tables([writer.raw_table() for writer in group]).to_pandas()
+            self.gate_result.files += len(group)
+            results = validate_batch(topic, frame)
+            self.gate_result.add(results, len(frame))
+            for failure in row_failures(results):
+                if failure.topic is None or failure.partition is None or failure.offset is None:
+                    continue  # raw rows always have coordinates; this names no row
+                tp = TopicPartition(failure.topic, failure.partition)
+                refused[tp][failure.offset].append(failure.reason_code)
+        self.gate_seconds += time.monotonic() - started
+        return refused
 
     @property
     def _landed_raw_files(self) -> list[Path]:
         return [path for writer in self.writers for path in writer.landed_raw_files]
-
-    def _apply_gate(self, dead_letters, ledgers) -> GateResult | None:
-        """Great Expectations over this run's landed files; failing rows go to quarantine."""
-        if not self._landed_raw_files:
-            return None
-        from clemency.ingest.quarantine import quarantine_row_failures
-        from clemency.validation.gate import validate_lake
-
-        landed = self._landed_raw_files
-        gate = validate_lake(self.lake, files=landed, run_id=self.run_id)
-        moved = quarantine_row_failures(self.lake, gate, landed)
-        for (topic, partition), rows in moved.items():
-            ledger = ledgers[TopicPartition(topic, partition)]
-            ledger.landed -= len(rows)
-            ledger.quarantined += len(rows)
-            ledger.gate_quarantined += len(rows)
-            send_dead_letters(dead_letters, rows)
-        return gate
 
     def _count_duplicates(self, ledgers: dict[TopicPartition, PartitionLedger]) -> None:
         """Count deliveries of an event_id already delivered earlier in this run.
@@ -270,11 +398,30 @@ class IngestRun:
         return inputs, outputs
 
     def _write_ledger(self, result: IngestResult) -> None:
-        if not result.partitions:
-            return
-        rows = [asdict(p) for p in result.partitions]
-        path = self.lake.ingest_ledger / f"{result.run_id}.parquet"
-        atomic.write_parquet(path, pa.Table.from_pylist(rows))
+        write_ledger(self.lake, result.run_id, result.partitions)
+
+
+def _read_one_each(
+    consumer: KafkaConsumer, offsets: dict[TopicPartition, int]
+) -> dict[TopicPartition, ConsumerRecord]:
+    """The first record each partition returns from `offsets` (absent: none came in time)."""
+    found: dict[TopicPartition, ConsumerRecord] = {}
+    if not offsets:
+        return found
+    for tp, offset in offsets.items():
+        consumer.seek(tp, offset)
+    others = [tp for tp in consumer.assignment() if tp not in offsets]
+    consumer.pause(*others)
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    try:
+        while len(found) < len(offsets) and time.monotonic() < deadline:
+            for tp, messages in consumer.poll(timeout_ms=500).items():
+                if tp in offsets and tp not in found and messages:
+                    found[tp] = messages[0]
+                    consumer.pause(tp)
+    finally:
+        consumer.resume(*consumer.paused())
+    return found
 
 
 def ingest(bootstrap_servers: str, lake: Lake, **options) -> IngestResult:

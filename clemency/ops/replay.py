@@ -1,9 +1,12 @@
-"""`clemency replay`: move the ingest group's committed offsets back, to land records again.
+"""`clemency replay`: move the lake's position and the ingest group's committed offsets back,
+to land records again.
 
-The next ingest of a rewound partition drops every lake file at or past the new offset (as
+The next ingest of a rewound partition drops every lake file at or past the new position (as
 it does after a crash) and lands those records again under the same file names, so a replay
-repairs a damaged or deleted file without doubling anything. Kafka must still hold the
-offsets: asking for one the broker no longer retains is refused, never silently skipped.
+repairs a damaged or deleted file without doubling anything. The offset must lie within what
+both the broker and the lake hold: one the broker no longer retains, or one past what the
+lake has landed (nothing to land again; a normal ingest reads it), is refused, never
+silently skipped. A replay holds the ingest lock, so it never races an ingest.
 """
 
 from __future__ import annotations
@@ -16,8 +19,16 @@ from kafka import OffsetAndMetadata, TopicPartition
 
 from clemency.kafka.clients import INGEST_GROUP, new_consumer
 from clemency.kafka.security import KafkaSecurity
+from clemency.lake import locks
 from clemency.lake.audit import audited
 from clemency.lake.layout import Lake, column_range
+from clemency.lake.ledger import recover_interrupted_runs
+from clemency.lake.positions import (
+    Position,
+    adopt_landed_files,
+    read_position,
+    write_position,
+)
 
 
 class ReplayError(ValueError):
@@ -75,7 +86,12 @@ def replay(
         "from_offset": from_offset,
         "group_id": group_id,
     }
-    with audited(lake, "replay", arguments) as record:
+    with (
+        audited(lake, "replay", arguments) as record,
+        locks.hold(lake, "ingest", run_id=record.run_id),
+    ):
+        adopt_landed_files(lake)
+        recover_interrupted_runs(lake)  # their counts live in the positions moved below
         consumer = new_consumer(bootstrap_servers, group_id, security=security)
         try:
             known = consumer.partitions_for_topic(topic)
@@ -98,8 +114,18 @@ def replay(
                         f"on the broker; offsets {from_offset}-{earliest[tp] - 1} are gone from "
                         "Kafka and can only come back from a backup of the raw lake"
                     )
+                position = read_position(lake, topic, tp.partition)
+                landed_up_to = position.next_offset if position else earliest[tp]
+                if from_offset > landed_up_to:
+                    raise ReplayError(
+                        f"--from-offset: {topic}/{tp.partition} is landed up to offset "
+                        f"{landed_up_to - 1} (next {landed_up_to}); {from_offset} is past it, so "
+                        "there is nothing to land again (a normal `clemency ingest` reads on)"
+                    )
+            for tp in wanted:
                 start = file_start(lake, topic, tp.partition, from_offset)
                 before = consumer.committed(tp)
+                write_position(lake, Position(topic, tp.partition, start, None))
                 consumer.commit({tp: OffsetAndMetadata(start, "replay", -1)})
                 rewound.append(Rewound(topic, tp.partition, before, start))
             record.inputs = [

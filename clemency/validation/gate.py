@@ -92,6 +92,31 @@ class SuiteResult:
         """Distinct rows failing at least one row-level expectation."""
         return len({row for failure in self.failures for row in failure.rows})
 
+    def merge(self, other: SuiteResult) -> None:
+        """Fold another batch's result of the same suite into this one."""
+        self.success = self.success and other.success
+        self.rows += other.rows
+        self.evaluated_expectations = max(self.evaluated_expectations, other.evaluated_expectations)
+        by_name = {failure.name: i for i, failure in enumerate(self.failures)}
+        for failure in other.failures:
+            if failure.name not in by_name:
+                by_name[failure.name] = len(self.failures)
+                self.failures.append(failure)
+                continue
+            i = by_name[failure.name]
+            mine = self.failures[i]
+            counts = (mine.unexpected_count, failure.unexpected_count)
+            self.failures[i] = ExpectationFailure(
+                name=mine.name,
+                severity=mine.severity,
+                row_level=mine.row_level or failure.row_level,
+                unexpected_count=None if None in counts else sum(c or 0 for c in counts),
+                rows=mine.rows + failure.rows,
+                error=mine.error or failure.error,
+            )
+        # an expectation that failed in any batch failed for the run
+        self.successful_expectations = self.evaluated_expectations - len(self.failures)
+
     def to_dict(self, rows_kept: int | None = None) -> dict[str, Any]:
         data = asdict(self)
         data["unexpected_rows"] = self.unexpected_rows
@@ -110,6 +135,20 @@ class GateResult:
     rows: int
     suites: list[SuiteResult] = field(default_factory=list)
     path: Path | None = None  # where the JSON result was written
+
+    def add(self, results: list[SuiteResult], rows: int) -> None:
+        """Count `rows` more validated rows and fold `results` into the suite results of the
+        same suite and topic, so a run validated in many batches keeps one entry per suite."""
+        self.rows += rows
+        for result in results:
+            same = next(
+                (s for s in self.suites if (s.suite, s.topic) == (result.suite, result.topic)),
+                None,
+            )
+            if same is None:
+                self.suites.append(result)
+            else:
+                same.merge(result)
 
     @property
     def success(self) -> bool:
@@ -149,14 +188,7 @@ class GateResult:
 
     def row_failures(self) -> list[RowFailure]:
         """Rows failing non-critical row-level expectations, one entry per row and expectation."""
-        found = {
-            RowFailure(row.topic, row.partition, row.offset, suite.suite, failure.name)
-            for suite in self.suites
-            for failure in suite.failures
-            if failure.severity != CRITICAL
-            for row in failure.rows
-        }
-        return sorted(found, key=_failure_order)
+        return row_failures(self.suites)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +199,19 @@ class GateResult:
             "success": self.success,
             "suites": [suite.to_dict(ROWS_KEPT_PER_FAILURE) for suite in self.suites],
         }
+
+
+def row_failures(suites: list[SuiteResult]) -> list[RowFailure]:
+    """The rows that failed a non-critical row-level expectation of `suites` (a critical one
+    condemns the batch as a whole, not rows), one entry per row and expectation."""
+    found = {
+        RowFailure(row.topic, row.partition, row.offset, suite.suite, failure.name)
+        for suite in suites
+        for failure in suite.failures
+        if failure.severity != CRITICAL
+        for row in failure.rows
+    }
+    return sorted(found, key=_failure_order)
 
 
 def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
@@ -331,29 +376,40 @@ def validate_lake(
 
     Returns the result; raising is the caller's choice (`raise_for_critical`).
     """
-    gate = GateResult(
-        run_id=run_id or new_run_id(),
-        validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        files=0,
-        rows=0,
-    )
+    gate = new_gate_result(run_id or new_run_id())
     for topic, paths in sorted(_raw_files(lake, files).items()):
         for batch in _batches(paths):
             frame = _read(batch)
             gate.files += len(batch)
-            gate.rows += len(frame)
-            if frame.empty:
-                continue
-            gate.suites.append(validate_frame(expectations.ENVELOPE, frame))
-            family = expectations.family_of(topic)
-            if family is not None:
-                gate.suites.append(validate_frame(family, frame))
-    gate.path = _write_result(lake, gate)
+            gate.add(validate_batch(topic, frame), len(frame))
+    write_result(lake, gate)
     return gate
 
 
-def _write_result(lake: Lake, gate: GateResult) -> Path:
-    return atomic.write_json(lake.validation / f"{gate.run_id}.json", gate.to_dict())
+def new_gate_result(run_id: str) -> GateResult:
+    return GateResult(
+        run_id=run_id,
+        validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        files=0,
+        rows=0,
+    )
+
+
+def validate_batch(topic: str, frame: pd.DataFrame) -> list[SuiteResult]:
+    """Every suite a topic's raw rows go through: the envelope's, then the topic family's."""
+    if frame.empty:
+        return []
+    results = [validate_frame(expectations.ENVELOPE, frame)]
+    family = expectations.family_of(topic)
+    if family is not None:
+        results.append(validate_frame(family, frame))
+    return results
+
+
+def write_result(lake: Lake, gate: GateResult) -> Path:
+    """Keep the run's result as `validation/<run id>.json` (rewritten as the run goes on)."""
+    gate.path = atomic.write_json(lake.validation / f"{gate.run_id}.json", gate.to_dict())
+    return gate.path
 
 
 def summarise_results(lake: Lake) -> list[dict[str, Any]]:
