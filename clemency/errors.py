@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+class PipelineError(RuntimeError):
+    """A failure a person can act on: its first line names the step, partition, model or
+    file, says what went wrong and what was left unchanged. The CLI prints that line (exit
+    1) instead of a traceback; subclasses name the kind."""
+
+
 def first_line(error: object) -> str:
     """The first non-blank line of an error's text, stripped ('' when it has none)."""
     for line in str(error).splitlines():

@@ -42,7 +42,10 @@ def ingest():
         from clemency.orchestration import resolve_runtime
 
         runtime = resolve_runtime()
-        result = run_ingest(runtime.bootstrap_servers, runtime.lake, security=runtime.kafka)
+        # A CLI ingest (a backfill, a replay) may hold the lake: wait for it, within the run.
+        result = run_ingest(
+            runtime.bootstrap_servers, runtime.lake, security=runtime.kafka, lock_timeout_s=300
+        )
         totals = {name: result.total(name) for name in ("consumed", "landed", "quarantined")}
         outlet_events[RAW_LAKE].extra = {"ingest_run_id": result.run_id, **totals}
         return totals

@@ -26,6 +26,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaTimeoutError
 
 from clemency.contracts import topics as data_topics
+from clemency.errors import PipelineError
 from clemency.ingest.partition_writer import TopicPartitionWriter
 from clemency.kafka.clients import INGEST_GROUP, new_consumer, new_producer
 from clemency.lake import locks
@@ -64,7 +65,7 @@ class BrokerUnavailable(ConnectionError):
     """The bootstrap servers did not answer: the run did nothing (a retry is worthwhile)."""
 
 
-class PartitionMismatch(RuntimeError):
+class PartitionMismatch(PipelineError):
     """The broker's log of a partition does not hold what the lake expects to read next (a
     new or reset broker, a recreated topic, records expired unread): nothing was changed."""
 

@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from clemency.errors import PipelineError
 from clemency.lake.layout import Lake
 
 POLL_S = 0.2
 
 
-class LakeBusy(RuntimeError):
+class LakeBusy(PipelineError):
     """Another process holds the lake's lock for this kind of run; nothing was done."""
 
 
