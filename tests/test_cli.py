@@ -47,8 +47,7 @@ def test_bad_date_is_one_line(tmp_path):
     assert result.stderr.strip() == "error: --as-of: '31/08/2025' is not a date (YYYY-MM-DD)"
 
 
-@pytest.mark.broker
-def test_publish_file_sends_valid_lines_and_reports_invalid_ones(fresh_broker, tmp_path, lake):
+def _mixed_file(tmp_path):
     bad_schema = graded("xuất sắc")
     lines = [
         encode(facility()),
@@ -62,10 +61,29 @@ def test_publish_file_sends_valid_lines_and_reports_invalid_ones(fresh_broker, t
     ]
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
 
+
+@pytest.mark.broker
+def test_publish_checks_the_whole_file_and_sends_nothing_when_a_line_is_bad(
+    fresh_broker, tmp_path, lake
+):
+    env = {"CLEMENCY_BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers}
+    result = runner.invoke(app, ["publish", str(_mixed_file(tmp_path))], env=env)
+    assert result.exit_code == 1, result.output
+    assert "line 3: (record): not JSON" in result.stderr
+    assert "line 5: payload.grade: 'xuất sắc' is not one of" in result.stderr
+    assert "4 record(s) not sent, 0 sent" in result.stderr
+    assert ingest(fresh_broker.bootstrap_servers, lake).total("consumed") == 0
+
+
+@pytest.mark.broker
+def test_publish_skip_bad_lines_sends_valid_lines_and_reports_invalid_ones(
+    fresh_broker, tmp_path, lake
+):
     result = runner.invoke(
         app,
-        ["publish", str(path)],
+        ["publish", "--skip-bad-lines", str(_mixed_file(tmp_path))],
         env={"CLEMENCY_BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers},
     )
     assert result.exit_code == 1, result.output
@@ -78,3 +96,29 @@ def test_publish_file_sends_valid_lines_and_reports_invalid_ones(fresh_broker, t
     landed = ingest(fresh_broker.bootstrap_servers, lake)
     assert landed.total("landed") == 3  # exactly the valid lines, each once
     assert landed.total("quarantined") == 0
+
+
+@pytest.mark.broker
+def test_publish_accepts_a_byte_order_mark_and_refuses_a_huge_line_by_number(
+    fresh_broker, tmp_path, lake
+):
+    """A UTF-8 BOM used to cost line 1; a 200 MB line ran for minutes printing its value."""
+    huge = b'{"event_id": "' + b"9" * (40 * 1024 * 1024) + b'"}'
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + encode(facility()) + b"\n" + huge + b"\n" + encode(admitted())
+    )
+    env = {"CLEMENCY_BOOTSTRAP_SERVERS": fresh_broker.bootstrap_servers}
+    result = runner.invoke(app, ["publish", str(path)], env=env)
+    assert result.exit_code == 1
+    assert "line 2: (record): line of 41,943,056 bytes, over the 524,288 byte message limit" in (
+        result.stderr
+    )
+    assert "line 1" not in result.stderr  # the BOM is not part of the record
+    assert len(result.stderr) < 2_000  # an excerpt at most, never the value
+    assert "999999999999" not in result.stderr
+
+    path.write_bytes(b"\xef\xbb\xbf" + encode(facility()) + b"\n" + encode(admitted()) + b"\n")
+    result = runner.invoke(app, ["publish", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert ingest(fresh_broker.bootstrap_servers, lake).total("landed") == 2

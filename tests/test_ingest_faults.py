@@ -188,6 +188,41 @@ def test_poison_between_good_records_does_not_block_its_partition(fresh_broker, 
     headers = dict(letters[-1].headers)
     assert headers["clemency.reason_codes"] == b"key_mismatch"
     assert headers["clemency.source"] == b"facility.events/0/7"
+    # Kafka Connect's dead-letter context headers, for tools built around Connect
+    assert headers["__connect.errors.topic"] == b"facility.events"
+    assert headers["__connect.errors.partition"] == b"0"
+    assert headers["__connect.errors.offset"] == b"7"
+    assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
+    assert headers["__connect.errors.exception.message"] == b"(key): does not match person_id"
+
+
+def test_records_keep_their_own_kafka_headers_in_raw_quarantine_and_dead_letters(
+    fresh_broker, lake
+):
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    trace = [("traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")]
+    producer.send("facility.events", key=PEOPLE[0].encode(), value=encode(admitted(PEOPLE[0])),
+                  headers=trace)  # fmt: skip
+    producer.send("facility.events", key=PEOPLE[0].encode(), value=b"{", headers=trace)
+    producer.flush()
+    producer.close()
+
+    ingest(bootstrap, lake)
+    (raw,) = [r for f in lake.raw.rglob("*.parquet") for r in pq.read_table(f).to_pylist()]
+    (bad,) = [r for f in lake.quarantine.rglob("*.parquet") for r in pq.read_table(f).to_pylist()]
+    expected = [{"key": "traceparent", "value": trace[0][1]}]
+    assert raw["kafka_headers"] == expected and bad["kafka_headers"] == expected
+    dead = KafkaConsumer(
+        "facility.events.dlq",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    (letter,) = list(dead)
+    dead.close()
+    assert ("traceparent", trace[0][1]) in letter.headers
 
 
 def test_empty_topics_give_an_empty_reconciled_run(fresh_broker, lake):

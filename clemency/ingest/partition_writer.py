@@ -71,6 +71,7 @@ class TopicPartitionWriter:
             "kafka_partition": message.partition,
             "kafka_offset": message.offset,
             "kafka_timestamp": _ts(message.timestamp),
+            "kafka_headers": [{"key": k, "value": v} for k, v in message.headers or ()],
         }
         if verdict.row is not None:
             key = message.key.decode("utf-8")
@@ -165,6 +166,7 @@ class TopicPartitionWriter:
                     "value": value,
                     "reason_codes": codes,
                     "reasons": codes,
+                    "kafka_headers": row["kafka_headers"],
                 }
             )
         self.ledger.landed -= len(moved)

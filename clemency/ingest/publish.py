@@ -1,6 +1,10 @@
 """Publishing events: validate first, then send each one whole to its topic, keyed by person.
 
 The simulator, `clemency publish FILE.jsonl` and the tests all go through `Publisher`.
+A file is checked whole before anything is sent: one bad line sends nothing (unless the
+caller asks to skip bad lines), so fixing the file and sending it again never doubles the
+good lines. A line over the message limit is refused by number without being read into
+memory, a UTF-8 byte-order mark is accepted, and a reason quotes a short excerpt at most.
 """
 
 from __future__ import annotations
@@ -14,8 +18,13 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from clemency.contracts import event_type, message_key, normalise, validate_event
+from clemency.ingest.decode import MAX_MESSAGE_BYTES
 from clemency.kafka.clients import new_producer
 from clemency.kafka.security import KafkaSecurity
+
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_REASON_CHARS = 200  # a reason may quote the bad value: an excerpt, never the whole of it
+READ_BLOCK = 1 << 20
 
 
 @dataclass
@@ -24,6 +33,15 @@ class Rejected:
 
     line: int
     reasons: list[str]
+
+    def __post_init__(self) -> None:
+        self.reasons = [_excerpt(reason) for reason in self.reasons]
+
+
+def _excerpt(text: str) -> str:
+    if len(text) <= MAX_REASON_CHARS:
+        return text
+    return f"{text[:MAX_REASON_CHARS]}… ({len(text):,} characters)"
 
 
 @dataclass
@@ -49,15 +67,15 @@ class Publisher:
     """
 
     def __init__(self, bootstrap_servers: str, *, security: KafkaSecurity | None = None) -> None:
-        self._producer = new_producer(bootstrap_servers, security=security)
+        self._producer = new_producer(bootstrap_servers, security=security, role="publisher")
         self._pending: list[tuple[int, str, Any]] = []
         self.report = PublishReport()
 
     def send(self, line: int, record: object) -> bool:
-        event = normalise(record) if isinstance(record, dict) else record
-        problems = validate_event(event)
-        if problems or not isinstance(event, dict):  # a non-object always has a problem
-            self.report.rejected.append(Rejected(line, [str(p) for p in problems]))
+        event, rejected = checked(line, record)
+        if event is None:
+            assert rejected is not None
+            self.report.rejected.append(rejected)
             return False
         topic = event_type(event["event_type"], event["schema_version"]).topic
         future = self._producer.send(
@@ -94,6 +112,15 @@ class Publisher:
         self.close()
 
 
+def checked(line: int, record: object) -> tuple[dict[str, Any], None] | tuple[None, Rejected]:
+    """The record normalised and valid, or why it cannot be sent."""
+    event = normalise(record) if isinstance(record, dict) else record
+    problems = validate_event(event)
+    if problems or not isinstance(event, dict):  # a non-object always has a problem
+        return None, Rejected(line, [str(p) for p in problems])
+    return event, None
+
+
 def publish_events(
     bootstrap_servers: str,
     events: Iterable[dict[str, Any]],
@@ -111,9 +138,32 @@ def publish_events(
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, object | Rejected]]:
-    """Yield (line number, decoded record or the reason it could not be decoded)."""
+    """Yield (line number, decoded record or the reason it could not be decoded).
+
+    Lines are read with a bound: one longer than the message limit is skipped in blocks and
+    refused by number, so a runaway line costs neither memory nor minutes."""
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
+        number = 0
+        while raw := lines.readline(MAX_MESSAGE_BYTES + 2):
+            number += 1
+            if number == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+            if len(raw.rstrip(b"\r\n")) > MAX_MESSAGE_BYTES:
+                size = len(raw)
+                while not raw.endswith(b"\n") and (raw := lines.readline(READ_BLOCK)):
+                    size += len(raw)
+                size -= len(raw) - len(raw.rstrip(b"\r\n"))  # the line's own bytes
+                yield (
+                    number,
+                    Rejected(
+                        number,
+                        [
+                            f"(record): line of {size:,} bytes, over the {MAX_MESSAGE_BYTES:,} "
+                            "byte message limit; not read"
+                        ],
+                    ),
+                )
+                continue
             if not raw.strip():
                 continue
             try:
@@ -127,15 +177,35 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, object | Rejected]]:
                 )
 
 
+def check_file(path: Path) -> list[Rejected]:
+    """Every line of `path` that could not be sent, without sending anything."""
+    rejected = []
+    for number, item in read_jsonl(path):
+        if isinstance(item, Rejected):
+            rejected.append(item)
+        elif (found := checked(number, item)[1]) is not None:
+            rejected.append(found)
+    return rejected
+
+
 def publish_file(
-    bootstrap_servers: str, path: Path, *, security: KafkaSecurity | None = None
+    bootstrap_servers: str,
+    path: Path,
+    *,
+    security: KafkaSecurity | None = None,
+    skip_bad_lines: bool = False,
 ) -> PublishReport:
-    """`clemency publish FILE.jsonl`: every valid line sent, every invalid one reported."""
+    """`clemency publish FILE.jsonl`: the whole file checked first; nothing sent when a line
+    is bad, unless `skip_bad_lines` (then every valid line is sent, every bad one reported)."""
+    rejected = check_file(path)
+    if rejected and not skip_bad_lines:
+        return PublishReport(rejected=rejected)
+    bad = {r.line for r in rejected}
     with Publisher(bootstrap_servers, security=security) as publisher:
         for number, item in read_jsonl(path):
-            if isinstance(item, Rejected):
-                publisher.report.rejected.append(item)
-            else:
+            if number not in bad and not isinstance(item, Rejected):
                 publisher.send(number, item)
-    publisher.report.rejected.sort(key=lambda r: r.line)
+    publisher.report.rejected = sorted(
+        [*rejected, *publisher.report.rejected], key=lambda r: r.line
+    )
     return publisher.report

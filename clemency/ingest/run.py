@@ -150,7 +150,9 @@ class IngestRun:
                 "read, landed or committed, and the next run starts from the committed offsets"
             ) from error
         try:
-            return consumer, new_producer(self.bootstrap_servers, security=self.security)
+            return consumer, new_producer(
+                self.bootstrap_servers, security=self.security, role="dead-letters"
+            )
         except BaseException:
             consumer.close(autocommit=False)
             raise

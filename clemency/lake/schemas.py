@@ -9,6 +9,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 UTC_TS = pa.timestamp("us", tz="UTC")
+# The record's own Kafka headers, kept as published (a tracing id, a source system's batch).
+HEADERS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.binary())]))
 
 RAW_SCHEMA = pa.schema(
     [
@@ -27,6 +29,7 @@ RAW_SCHEMA = pa.schema(
         ("kafka_offset", pa.int64()),
         ("kafka_key", pa.string()),
         ("kafka_timestamp", UTC_TS),
+        ("kafka_headers", HEADERS),
     ]
 )
 
@@ -40,5 +43,6 @@ QUARANTINE_SCHEMA = pa.schema(
         ("value", pa.binary()),
         ("reason_codes", pa.list_(pa.string())),
         ("reasons", pa.list_(pa.string())),
+        ("kafka_headers", HEADERS),
     ]
 )

@@ -26,6 +26,7 @@ from clemency.lake.layout import Lake
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from great_expectations.core import ExpectationValidationResult
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -365,8 +366,20 @@ def _read(paths: list[Path]) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tables = [pq.read_table(path) for path in paths]
+    tables = [_with_every_raw_column(pq.read_table(path)) for path in paths]
     return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+
+def _with_every_raw_column(table: pa.Table) -> pa.Table:
+    """A file landed before a raw column existed gets it, empty (e.g. `kafka_headers`)."""
+    import pyarrow as pa
+
+    from clemency.lake.schemas import RAW_SCHEMA
+
+    for column in RAW_SCHEMA:
+        if column.name not in table.column_names:
+            table = table.append_column(column, pa.nulls(table.num_rows, column.type))
+    return table
 
 
 def validate_lake(
