@@ -196,3 +196,41 @@ def test_a_sigkill_anywhere_then_a_normal_run_leaves_the_lake_as_if_never_killed
         }
     )
     assert not list(lake.root.rglob(".*.tmp"))
+
+
+def test_replay_to_a_timestamp_dry_run_changes_nothing_then_replays(fresh_broker, lake):
+    import datetime as dt
+
+    from kafka import KafkaProducer
+
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    base = dt.datetime(2025, 11, 20, tzinfo=dt.UTC)
+    from clemency.ingest.publish import encode
+
+    for n, event in enumerate(events(40)):  # one record an hour from `base`
+        stamp = int((base + dt.timedelta(hours=n)).timestamp() * 1000)
+        key = event["person_id"].encode()
+        producer.send("facility.events", key=key, value=encode(event), timestamp_ms=stamp)
+        if n % 10 == 9:  # four ingests, four files: offsets 0, 10, 20, 30 onwards
+            producer.flush()
+            ingest(bootstrap, lake)
+    producer.close()
+    before = landed(lake)
+
+    # offset 25 is the first record stamped at or after base + 25 h; a replay starts at the
+    # first offset of the file holding it, since files are landed again whole
+    starts = sorted(Lake.first_offset(path) for path in lake.raw.rglob("*.parquet"))
+    expected = max(start for start in starts if start <= 25)
+    assert expected == 20
+    planned = replay(
+        bootstrap, lake, "facility.events", to_timestamp=base + dt.timedelta(hours=25), dry_run=True
+    )
+    assert [(r.partition, r.committed_now) for r in planned] == [(0, expected)]
+    assert ingest(bootstrap, lake).total("consumed") == 0  # the dry run changed nothing
+
+    replay(bootstrap, lake, "facility.events", to_timestamp=base + dt.timedelta(hours=25))
+    again = ingest(bootstrap, lake, chunk_records=10)
+    assert again.total("landed") == 40 - expected  # from that file on, landed again
+    assert landed(lake) == before and len(before) == 40  # each record once
