@@ -314,6 +314,43 @@ SECOND_OFFENCE_SHARE = 0.1
 MAX_AGGREGATED_TERM_MONTHS = 360  # Penal Code Art. 55: at most 30 years for several offences
 
 
+# Joint crimes (đồng phạm, Penal Code Art. 17). Assumption: a quarter of the cases are tried
+# as joint crimes (drug rings, theft and robbery gangs, corruption); within one, the roles of
+# Art. 17(3) in these shares. Work release excludes the organiser of a particularly serious
+# crime (Resolution 54/2022/QH15), which the simulator therefore never places.
+JOINT_CRIME_SHARE = 0.25
+OFFENCE_ROLES = {"organiser": 0.2, "perpetrator": 0.5, "helper": 0.25, "instigator": 0.05}
+
+PENAL_CODE_SEED = TRANSFORMS_DIR / "seeds" / "penal_code_articles.csv"
+
+
+@functools.cache
+def _particularly_serious_clauses() -> dict[int, frozenset[int] | None]:
+    """article -> the clauses whose frame is particularly serious (Penal Code Art. 9), as the
+    catalogue seed gives them; None where the seed says `verify`."""
+    with PENAL_CODE_SEED.open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    found: dict[int, frozenset[int] | None] = {}
+    for row in rows:
+        clauses = row["particularly_serious_clauses"]
+        found[int(row["article"])] = (
+            None if clauses == "verify" else frozenset(int(c) for c in clauses.split("|") if c)
+        )
+    return found
+
+
+def particularly_serious(article: int, clause: int | None) -> bool | None:
+    """Is an offence under `article`, `clause` a particularly serious crime (Art. 9(1)(d))?
+    None when the catalogue cannot tell (article missing or `verify`, or no clause given
+    for an article that has such a frame), as the pipeline reads it."""
+    clauses = _particularly_serious_clauses().get(article)
+    if clauses is None:
+        return None
+    if not clauses:
+        return False
+    return None if clause is None else clause in clauses
+
+
 def category_of(article: int) -> str:
     """Category of a Penal Code article, as in transforms/seeds/penal_code_articles.csv."""
     if 108 <= article <= 122:
@@ -350,6 +387,42 @@ OBLIGATIONS: dict[str, tuple[float, tuple[int, int], float, tuple[int, int]]] = 
 OBLIGATIONS_DEFAULT = (0.05, (5_000_000, 30_000_000), 0.05, (1_000_000, 50_000_000))
 CRIMINAL_COURT_FEE_VND = 200_000
 CIVIL_FEE_SHARE = 0.05
+# Obligations ended without full payment (Decree 52/2019/NĐ-CP Art. 4), assumption: of those
+# with compensation still unpaid, 8 % get the creditor's written waiver (victims who settle or
+# forgive; not for corruption, where the State is the creditor); of any obligation still
+# unpaid, 2 % see its enforcement terminated (Law on Civil Judgment Enforcement Art. 50).
+CREDITOR_WAIVER_SHARE = 0.08
+ENFORCEMENT_TERMINATED_SHARE = 0.02
+
+
+# --- at liberty before serving: bail and postponement -----------------------------------------
+
+# Bail before judgment (tại ngoại). Criminal Procedure Code 2015 Art. 119 keeps pre-trial
+# detention for very and particularly serious crimes and allows it for less serious and
+# serious ones only in listed cases; Arts 121-123 (guarantee, deposit, residence ban) are the
+# alternatives. Assumption on the shares: 12 % of people whose sentence is up to 3 years (a
+# less serious crime's range), 4 % of those up to 7 years, none above, nor life, nor the
+# national-security, terrorism and war-crime categories.
+BAIL_SHARE_BY_TERM = ((36, 0.12), (84, 0.04))  # (term up to months, share)
+BAIL_EXCLUDED_CATEGORIES = frozenset({"national_security", "terrorism", "peace_war_crimes"})
+BAIL_MEASURES = {"guarantee": 0.6, "residence_ban": 0.3, "deposit": 0.1}
+# Postponement of serving (Penal Code Art. 67) for a convict at liberty: assumption, 10 % of
+# those on bail, on the grounds of Art. 67(1) with these weights and lengths in days
+# (sole worker and public duty at most 1 year by law; pregnancy or a child until 36 months).
+POSTPONEMENT_SHARE_OF_BAILED = 0.10
+POSTPONEMENT_GROUNDS: dict[str, tuple[float, int, int]] = {
+    "serious_illness": (0.35, 90, 365),
+    "pregnant_or_child_under_36m": (0.25, 180, 1_000),  # women aged 18-42 only
+    "sole_worker": (0.35, 90, 365),
+    "public_duty": (0.05, 60, 365),  # less serious crimes only (sentence up to 3 years)
+}
+
+# What a cassation or reopening seeks (Law on Amnesty Art. 12(2) bars only a heavier one).
+# Assumption: protests for the convict are the most common; 10 % of court systems do not
+# send the (optional) direction.
+REVIEW_DIRECTIONS: dict[str | None, float] = {
+    "heavier": 0.35, "lighter": 0.45, "other": 0.1, None: 0.1,
+}  # fmt: skip
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -335,7 +335,11 @@ class _Person:
     nationality: str = "VN"
     reduced_months: int = 0
     suspended: tuple[dt.date, dt.date] | None = None
+    # At liberty before serving (bail, then maybe a postponement): spans that do not count.
+    liberty: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     review: tuple[dt.date, dt.date] | None = None  # cassation or reopening, open..close
+    review_direction: str | None = None  # what it seeks; None when not sent
+    organiser_ps: bool = False  # organiser of a (possibly) particularly serious crime
     prosecutions: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     # Behaviour grades in quarter order: the quarter, its grade code and the day it was given.
     grade_quarters: list[int] = field(default_factory=list)
@@ -344,6 +348,7 @@ class _Person:
     discipline_days: list[dt.date] = field(default_factory=list)
     payments: list[tuple[dt.date, str, int]] = field(default_factory=list)
     hardship: dt.date | None = None
+    discharged: dict[str, dt.date] = field(default_factory=dict)  # kind -> terminated/waived
     escaped: bool = False
     early_release: tuple[dt.date, str] | None = None  # parole, quash or amnesty
     fit_and_healthy: bool = True  # as last assessed
@@ -357,7 +362,12 @@ class _Person:
             return None
         months = self.term_months - self.reduced_months
         extra = (self.suspended[1] - self.suspended[0]).days if self.suspended else 0
+        extra += self.liberty_days()
         return self.arrest + dt.timedelta(days=_months_to_days(months) + extra)
+
+    def liberty_days(self) -> int:
+        """Days on bail or a postponement of serving (they do not count as served)."""
+        return sum((end - start).days for start, end in self.liberty)
 
     def fixed_term_months(self) -> int:
         """`term_months` of someone known to serve a term (not an unreduced life sentence)."""
@@ -383,9 +393,14 @@ class _Person:
 
     def served_days(self, on: dt.date) -> int:
         days = (on - self.arrest).days
-        if self.suspended is not None and self.suspended[0] < on:
-            days -= (min(on, self.suspended[1]) - self.suspended[0]).days
+        for start, end in [*self.liberty, *([self.suspended] if self.suspended else [])]:
+            if start < on:
+                days -= (min(on, end) - start).days
         return days
+
+    def review_bars(self, on: dt.date) -> bool:
+        """A pending review bars amnesty when it seeks a heavier liability or does not say."""
+        return _pending([self.review], on) and self.review_direction in ("heavier", None)
 
     def add(
         self, at: dt.datetime, kind: str, payload: dict[str, Any], *, court: bool = False
@@ -476,6 +491,112 @@ def _points(rng: random.Random, offences: list[dict[str, Any]]) -> None:
             offence["point"] = _pick(rng, "abcdđe")
 
 
+def _role(rng: random.Random, offences: list[dict[str, Any]]) -> bool:
+    """A share of cases are joint crimes: the main offence gets the person's role (Penal Code
+    Art. 17). True for the organiser of a crime that is, or may be, particularly serious
+    (Art. 9; the catalogue seed says which clauses), whom work release excludes."""
+    if rng.random() >= ref.JOINT_CRIME_SHARE:
+        return False
+    main = offences[0]
+    main["role"] = _ROLES.draw(rng)
+    seriousness = ref.particularly_serious(main["article"], main.get("clause"))
+    return main["role"] == "organiser" and seriousness is not False
+
+
+@dataclass(frozen=True)
+class _Story:
+    """The dates of a person's story before the sentence is served."""
+
+    sex: str
+    birth: dt.date
+    arrest: dt.date
+    judgment: dt.date
+    admission: dt.date
+
+
+@dataclass(frozen=True)
+class _Liberty:
+    """Bail before the judgment took effect, then maybe a postponement of serving."""
+
+    story: _Story  # with the admission after the postponement
+    bail: tuple[dt.date, dt.date]
+    measure: str | None
+    bail_ended_sent: bool  # False: custody resumed at the admission, no bail.ended sent
+    postponed: tuple[dt.date, dt.date] | None = None
+    ground: str | None = None
+
+    def shifted(self, by: dt.timedelta) -> _Liberty:
+        s = self.story
+        story = _Story(s.sex, s.birth - by, s.arrest - by, s.judgment - by, s.admission - by)
+        bail = (self.bail[0] - by, self.bail[1] - by)
+        postponed = (self.postponed[0] - by, self.postponed[1] - by) if self.postponed else None
+        return _Liberty(story, bail, self.measure, self.bail_ended_sent, postponed, self.ground)
+
+
+def _bail_share(months: int | None, articles: Sequence[int]) -> float:
+    if months is None or any(ref.category_of(a) in ref.BAIL_EXCLUDED_CATEGORIES for a in articles):
+        return 0.0
+    return next((share for top, share in ref.BAIL_SHARE_BY_TERM if months <= top), 0.0)
+
+
+def _liberty(
+    rng: random.Random, months: int | None, articles: Sequence[int], story: _Story
+) -> _Liberty | None:
+    """Bail for a minority of lighter cases (ref.BAIL_SHARE_BY_TERM) from a few days after
+    the arrest; for some of them a postponement of serving after the judgment (Art. 67)."""
+    share = _bail_share(months, articles)
+    if not share or rng.random() >= share:
+        return None
+    pretrial = (story.judgment - story.arrest).days
+    bail_start = story.arrest + _days(_randint(rng, 3, max(3, min(45, pretrial - 5))))
+    measure = _BAIL_MEASURES.draw(rng) if rng.random() < 0.8 else None
+    if rng.random() < ref.POSTPONEMENT_SHARE_OF_BAILED:
+        ground = _postponement_ground(rng, months, story)
+        _, low, high = ref.POSTPONEMENT_GROUNDS[ground]
+        start = story.judgment + _days(_randint(rng, 15, 45))  # once the judgment takes effect
+        end = start + _days(_randint(rng, low, high))
+        admitted = _Story(
+            story.sex, story.birth, story.arrest, story.judgment, end + _days(_randint(rng, 1, 10))
+        )
+        return _Liberty(admitted, (bail_start, start), measure, True, (start, end), ground)
+    if rng.random() < 0.15:  # reported to the prison: no bail.ended, custody from admission
+        return _Liberty(story, (bail_start, story.admission), measure, False)
+    back = story.judgment + _days(_randint(rng, 0, (story.admission - story.judgment).days))
+    return _Liberty(story, (bail_start, back), measure, True)
+
+
+def _postponement_ground(rng: random.Random, months: int | None, story: _Story) -> str:
+    grounds = dict(ref.POSTPONEMENT_GROUNDS)
+    if not (story.sex == "F" and 18 <= _age(story.birth, story.judgment) <= 42):
+        grounds.pop("pregnant_or_child_under_36m")
+    if months is None or months > 36:  # Art. 67(1)(d): less serious crimes only
+        grounds.pop("public_duty")
+    return _Weighted(list(grounds), [w for w, _, _ in grounds.values()]).draw(rng)
+
+
+def _liberty_events(rng: random.Random, person: _Person, liberty: _Liberty) -> None:
+    case = {"case_id": person.case_id}
+    start, end = liberty.bail
+    person.liberty.append(liberty.bail)
+    granted: dict[str, Any] = {**case, "start_date": start.isoformat()}
+    if liberty.measure is not None:
+        granted["measure"] = liberty.measure
+    person.add(_office_hours(rng, start), "bail.granted", granted, court=True)
+    if liberty.bail_ended_sent:
+        person.add(_office_hours(rng, end), "bail.ended", {**case, "date": end.isoformat()},
+                   court=True)  # fmt: skip
+    if liberty.postponed is None or liberty.ground is None:
+        return
+    start, end = liberty.postponed
+    person.liberty.append(liberty.postponed)
+    postponed = {**case, "start_date": start.isoformat(), "reason": liberty.ground}
+    if rng.random() < 0.7:
+        postponed["end_date"] = end.isoformat()
+    person.add(_office_hours(rng, start), "sentence.postponed", postponed, court=True)
+    person.add(_office_hours(rng, end), "sentence.postponement_ended",
+               {**case, "date": end.isoformat()}, court=True)  # fmt: skip
+
+
 def _obligations(rng: random.Random, articles: Iterable[int]) -> dict[str, int]:
     category = ref.category_of(next(iter(articles)))
     fine_share, fines, comp_share, comps = ref.OBLIGATIONS.get(category, ref.OBLIGATIONS_DEFAULT)
@@ -498,6 +619,7 @@ def _person(pop: _Population) -> _Person:
     foreign = rng.random() < ref.FOREIGNER_SHARE
     offences, months = _draw_sentence(pop)
     _points(rng, offences)
+    organiser_ps = _role(rng, offences)
     articles = [o["article"] for o in offences]
 
     # Stock sampling: on a reference day near as_of the person is part-way through the term.
@@ -515,6 +637,16 @@ def _person(pop: _Population) -> _Person:
     sex = "F" if rng.random() < ref.FEMALE_SHARE else "M"
     low, high = pop.ages.draw(rng)
     birth = arrest - _days(rng.uniform(low, high) * 365.25)
+    liberty = _liberty(rng, months, articles, _Story(sex, birth, arrest, judgment, admission))
+    if liberty is not None and liberty.story.admission >= as_of:  # a postponement ran late
+        liberty = liberty.shifted(
+            _days((liberty.story.admission - as_of).days + _randint(rng, 1, 120))
+        )
+    if liberty is not None:
+        birth, arrest, judgment, admission = (
+            liberty.story.birth, liberty.story.arrest, liberty.story.judgment,
+            liberty.story.admission,
+        )  # fmt: skip
     residence = pop.provinces.draw(rng) if rng.random() < 0.97 else None
     court_province = residence or facility.province
     priors = pop.priors.draw(rng)
@@ -542,6 +674,7 @@ def _person(pop: _Population) -> _Person:
         term_months=months,
         life=months is None,
         nationality=nationality,
+        organiser_ps=organiser_ps,
     )
     sentence: dict[str, Any] = {
         "case_id": person.case_id,
@@ -558,6 +691,8 @@ def _person(pop: _Population) -> _Person:
         sentence["corruption"] = True
     person.add(_at(judgment, _randint(rng, 8, 11), _randint(rng, 0, 59)), "sentence.imposed",
                sentence, court=True)  # fmt: skip
+    if liberty is not None:
+        _liberty_events(rng, person, liberty)
     admitted = {
         "facility_id": facility.facility_id,
         "date": admission.isoformat(),
@@ -607,6 +742,9 @@ def _vietnamese_name(rng: random.Random, sex: str) -> str:
 
 
 _FAMILY = _Weighted(list(ref.FAMILY_NAMES), list(ref.FAMILY_NAMES.values()))
+_ROLES = _Weighted(list(ref.OFFENCE_ROLES), list(ref.OFFENCE_ROLES.values()))
+_BAIL_MEASURES = _Weighted(list(ref.BAIL_MEASURES), list(ref.BAIL_MEASURES.values()))
+_DIRECTIONS = _Weighted(list(ref.REVIEW_DIRECTIONS), list(ref.REVIEW_DIRECTIONS.values()))
 
 
 def _foreign_name(rng: random.Random, nationality: str) -> str:
@@ -735,9 +873,11 @@ def _case_review(pop: _Population, person: _Person) -> None:
     closed = opened + _days(_randint(rng, 60, 300))
     kind = "cassation" if rng.random() < 0.8 else "reopening"
     person.review = (opened, closed)
+    person.review_direction = direction = _DIRECTIONS.draw(rng)
     body = {"case_id": person.case_id, "kind": kind}
+    seeks = {} if direction is None else {"direction": direction}
     person.add(_office_hours(rng, opened), "case.review_opened",
-               {**body, "date": opened.isoformat()}, court=True)  # fmt: skip
+               {**body, "date": opened.isoformat(), **seeks}, court=True)  # fmt: skip
     end = person.term_end()
     if closed > as_of or (end is not None and closed >= end):
         return
@@ -745,18 +885,27 @@ def _case_review(pop: _Population, person: _Person) -> None:
     person.add(at, "case.review_closed", {**body, "date": closed.isoformat()}, court=True)
     outcome = rng.random()
     if person.term_months is not None and outcome < 0.25:
-        served_months = person.served_days(closed) / ref.DAYS_PER_MONTH
-        shorter = max(int(served_months) + 3, person.term_months - _randint(rng, 6, 24))
-        if shorter < person.term_months:
-            person.term_months = shorter
+        changed = _reviewed_term(rng, person, closed)
+        if changed != person.term_months:
+            person.term_months = changed
             amended = {"case_id": person.case_id, "decision_date": closed.isoformat(),
-                       "term_months": shorter}  # fmt: skip
+                       "term_months": changed}  # fmt: skip
             person.add(at + dt.timedelta(minutes=30), "sentence.amended", amended, court=True)
     elif outcome > 0.9:
         quashed = {"case_id": person.case_id, "date": closed.isoformat()}
         person.add(at + dt.timedelta(minutes=30), "sentence.quashed", quashed, court=True)
         person.events[-2].on_release_day = person.events[-1].on_release_day = True
         person.early_release = (closed, "other")
+
+
+def _reviewed_term(rng: random.Random, person: _Person, closed: dt.date) -> int:
+    """The term after a review that changes it: longer when it sought a heavier liability,
+    else shorter (never below what is served plus three months)."""
+    term = person.fixed_term_months()
+    if person.review_direction == "heavier":
+        return min(ref.MAX_AGGREGATED_TERM_MONTHS, term + _randint(rng, 6, 24))
+    served_months = person.served_days(closed) / ref.DAYS_PER_MONTH
+    return min(term, max(int(served_months) + 3, term - _randint(rng, 6, 24)))
 
 
 def _prosecution(pop: _Population, person: _Person, opened: dt.date) -> None:
@@ -885,6 +1034,7 @@ def _first_reduction_day(person: _Person) -> dt.date:
         eligible_from = _add_years(person.arrest, ref.LIFE_FIRST_REDUCTION_YEARS)
     else:
         eligible_from = person.arrest + _days(_months_to_days(person.fixed_term_months()) / 3)
+    eligible_from += dt.timedelta(days=person.liberty_days())  # days at liberty are not served
     eligible_from = max(eligible_from, person.admission + dt.timedelta(days=30))
     for blocker in (person.review, person.suspended):
         if blocker is not None:
@@ -935,6 +1085,30 @@ def _obligation_payments(pop: _Population, person: _Person) -> None:
         person.hardship = _between(rng, first, last)
         payload = {"date": person.hardship.isoformat()}
         person.add(_office_hours(rng, person.hardship), "hardship.certified", payload)
+    _discharges(rng, person, first, last)
+
+
+def _discharges(rng: random.Random, person: _Person, first: dt.date, last: dt.date) -> None:
+    """Unpaid obligations a creditor waives in writing (compensation, not corruption) or
+    whose enforcement is terminated (ref.CREDITOR_WAIVER_SHARE, ENFORCEMENT_TERMINATED_SHARE),
+    after the last payment towards them."""
+    for kind, owed in person.owed.items():
+        if owed - _paid(person, kind, last) <= 0:
+            continue
+        waivable = kind == "compensation" and not person.corruption
+        if waivable and rng.random() < ref.CREDITOR_WAIVER_SHARE:
+            reason, document = "creditor_waived", "VB-TT"
+        elif rng.random() < ref.ENFORCEMENT_TERMINATED_SHARE:
+            reason, document = "enforcement_terminated", "QĐ-CCTHADS"
+        else:
+            continue
+        paid_on = [day for day, k, _ in person.payments if k == kind]
+        day = _between(rng, max([first, *paid_on]), last)
+        person.discharged[kind] = day
+        payload = {"kind": kind, "reason": reason, "date": day.isoformat()}
+        if rng.random() < 0.6:
+            payload["decision_no"] = f"{_randint(rng, 1, 999)}/{day.year}/{document}"
+        person.add(_office_hours(rng, day), "obligation.discharged", payload)
 
 
 def _installments(rng: random.Random, total: int) -> int:
@@ -952,16 +1126,20 @@ def _paid(person: _Person, kind: str, by: dt.date) -> int:
     return sum(amount for day, k, amount in person.payments if k == kind and day <= by)
 
 
+def _settled(person: _Person, kind: str, by: dt.date) -> bool:
+    """Paid in full, or terminated or waived (Decree 52/2019 Art. 4), by `by`."""
+    discharged = person.discharged.get(kind)
+    return _paid(person, kind, by) >= person.owed[kind] or (
+        discharged is not None and discharged <= by
+    )
+
+
 def _obligations_met(person: _Person, by: dt.date) -> bool:
-    owed = person.owed
-    if (
-        _paid(person, "fine", by) < owed["fine"]
-        or _paid(person, "court_fee", by) < owed["court_fee"]
-    ):
+    if not (_settled(person, "fine", by) and _settled(person, "court_fee", by)):
         return False
-    paid = _paid(person, "compensation", by)
-    if paid >= owed["compensation"]:
+    if _settled(person, "compensation", by):
         return True
+    paid = _paid(person, "compensation", by)
     hardship = person.hardship is not None and person.hardship <= by
     return not person.corruption and hardship and paid > 0
 
@@ -979,7 +1157,9 @@ def _parole(pop: _Population, person: _Person) -> None:
     )
     if person.life or person.prior_convictions or barred or person.dangerous_recidivist:
         return
-    half = person.arrest + _days(_months_to_days(person.fixed_term_months()) / 2)
+    half = person.arrest + _days(
+        _months_to_days(person.fixed_term_months()) / 2 + person.liberty_days()
+    )
     for session in _session_days(rng, max(half, person.admission), pop.config.as_of):
         end = person.fixed_term_end()
         if session >= end - dt.timedelta(days=90) or person.early_release:
@@ -1030,7 +1210,9 @@ def _amnesty_eligible(person: _Person, round_: ref.AmnestyRound) -> bool:
     rules = ref.amnesty_rules(round_.rule_version)
     if person.articles & rules.excluded_articles or person.prior_convictions > 1:
         return False
-    if person.suspended_on(cutoff) or _pending([person.review, *person.prosecutions], cutoff):
+    if person.suspended_on(cutoff) or _pending(person.prosecutions, cutoff):
+        return False
+    if person.review_bars(cutoff):  # Art. 12(2): only a review seeking a heavier liability
         return False
     stricter = any(
         a in rules.stricter_articles
@@ -1116,6 +1298,8 @@ def _work_release_sites(person: _Person) -> list[str]:
     if person.escaped or person.suspended or not person.fit_and_healthy:
         return []
     if any(108 <= a <= 122 or 421 <= a <= 425 for a in person.articles) or person.life:
+        return []
+    if person.organiser_ps:  # Resolution 54/2022: organiser of a particularly serious crime
         return []
     return sites
 

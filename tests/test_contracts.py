@@ -187,3 +187,135 @@ def test_hostile_type_fields_are_problems_not_crashes(bad):
         record = {**admitted(), field: bad}
         problems = validate_event(normalise(record))
         assert problems and all(isinstance(p.path, str) for p in problems)
+
+
+# --- time at liberty, review direction, offence role, discharged obligations -----------------
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.name)
+def test_every_example_of_every_type_is_valid(kind):
+    """Every example a schema gives, the older shapes kept as examples included."""
+    for payload in kind.schema["examples"]:
+        assert validate_event(normalise(event(kind.name, copy.deepcopy(payload)))) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "topic", "system"),
+    [
+        ("bail.granted", "court.events", "court"),
+        ("bail.ended", "court.events", "court"),
+        ("sentence.postponed", "court.events", "court"),
+        ("sentence.postponement_ended", "court.events", "court"),
+        ("obligation.discharged", "facility.events", "facility"),
+    ],
+)
+def test_new_types_belong_to_their_system(name, topic, system):
+    kind = event_types()[(name, 1)]
+    assert kind.topic == topic and kind.key_field == "person_id"
+    record = example(kind)
+    assert record["source"]["system"] == system
+    other = "facility" if system == "court" else "court"
+    record["source"]["system"] = other
+    assert paths(record) == {"source.system"}
+
+
+CASE = {"case_id": "HS-2023-0412"}
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "bad_paths"),
+    [
+        # bail: case and first day required; the measure is one of CPC Arts 121-123
+        ("bail.granted", {**CASE, "start_date": "2023-05-20"}, set()),
+        ("bail.granted", {**CASE, "start_date": "2023-05-20", "measure": "house_arrest"},
+         {"payload.measure"}),
+        ("bail.granted", {**CASE, "start_date": "2023-05-20", "end_date": "2023-13-01"},
+         {"payload.end_date"}),
+        ("bail.granted", {"start_date": "2023-05-20"}, {"payload.case_id"}),
+        ("bail.ended", {**CASE, "date": "2023-12-05"}, set()),
+        ("bail.ended", {**CASE}, {"payload.date"}),
+        # postponement: a ground of Penal Code Art. 67(1) is required
+        ("sentence.postponed", {**CASE, "start_date": "2023-12-20", "reason": "public_duty"},
+         set()),
+        ("sentence.postponed", {**CASE, "start_date": "2023-12-20"}, {"payload.reason"}),
+        ("sentence.postponed", {**CASE, "start_date": "2023-12-20", "reason": "holiday"},
+         {"payload.reason"}),
+        ("sentence.postponement_ended", {**CASE, "date": "2024-06-20", "reason": "x"},
+         {"payload"}),
+        # discharged obligations: a reason; a creditor's waiver only for compensation
+        ("obligation.discharged",
+         {"kind": "court_fee", "reason": "enforcement_terminated", "date": "2024-09-10"}, set()),
+        ("obligation.discharged",
+         {"kind": "compensation", "reason": "creditor_waived", "date": "2024-09-10"}, set()),
+        ("obligation.discharged",
+         {"kind": "fine", "reason": "creditor_waived", "date": "2024-09-10"}, {"payload.kind"}),
+        ("obligation.discharged",
+         {"kind": "court_fee", "reason": "creditor_waived", "date": "2024-09-10"},
+         {"payload.kind"}),
+        ("obligation.discharged", {"kind": "fine", "date": "2024-09-10"}, {"payload.reason"}),
+        ("obligation.discharged",
+         {"kind": "fine", "reason": "paid_by_family", "date": "2024-09-10"}, {"payload.reason"}),
+        ("obligation.discharged",
+         {"kind": "fine", "reason": "enforcement_terminated", "date": "2024-09-10",
+          "decision_no": ""}, {"payload.decision_no"}),
+    ],
+)  # fmt: skip
+def test_new_types_valid_and_invalid(name, payload, bad_paths):
+    assert paths(event(name, payload)) == bad_paths
+
+
+def test_a_waiver_of_a_fine_says_why():
+    record = event(
+        "obligation.discharged", {"kind": "fine", "reason": "creditor_waived", "date": "2024-09-10"}
+    )
+    (problem,) = validate_event(record)
+    assert problem.path == "payload.kind"
+    assert "compensation when the reason is creditor_waived" in problem.message
+
+
+@pytest.mark.parametrize("direction", ["heavier", "lighter", "other"])
+def test_review_direction_is_optional_and_one_of_three(direction):
+    base = {"case_id": "HS-2023-0412", "kind": "reopening", "date": "2025-02-10"}
+    assert paths(event("case.review_opened", base)) == set()  # older events stay valid
+    assert paths(event("case.review_opened", {**base, "direction": direction})) == set()
+    for bad in ("up", "Heavier", "", None, 1):
+        assert paths(event("case.review_opened", {**base, "direction": bad})) == {
+            "payload.direction"
+        }
+    # a closing event carries no direction (what was sought is on the opening)
+    closed = event("case.review_closed", {**base, "direction": direction})
+    assert paths(closed) == {"payload"}
+
+
+@pytest.mark.parametrize("role", ["organiser", "perpetrator", "instigator", "helper"])
+def test_offence_role_is_optional_in_imposed_and_amended_sentences(role):
+    imposed_payload = copy.deepcopy(event_types()[("sentence.imposed", 1)].schema["examples"][1])
+    assert all("role" not in o for o in imposed_payload["offences"])  # the old shape
+    assert paths(event("sentence.imposed", imposed_payload)) == set()
+    imposed_payload["offences"][0]["role"] = role
+    assert paths(event("sentence.imposed", imposed_payload)) == set()
+    amended = {"case_id": "HS-2023-0412", "decision_date": "2024-02-15",
+               "offences": [{"article": 251, "clause": 4, "role": role}]}  # fmt: skip
+    assert paths(event("sentence.amended", amended)) == set()
+    for bad in ("leader", "", 3):
+        imposed_payload["offences"][0]["role"] = bad
+        assert paths(event("sentence.imposed", imposed_payload)) == {"payload.offences[0].role"}
+        amended["offences"][0]["role"] = bad
+        assert paths(event("sentence.amended", amended)) == {"payload.offences[0].role"}
+
+
+def test_fast_and_full_validators_agree_on_the_conditional_rule():
+    """The if/then of obligation.discharged: both validators reject the same payloads."""
+    from clemency.contracts import _fast_problem, _problems, _validator
+
+    schema_id = event_types()[("obligation.discharged", 1)].schema["$id"]
+    for kind in ("fine", "court_fee", "compensation", "other"):
+        for reason in ("creditor_waived", "enforcement_terminated", "x", None):
+            payload = {"kind": kind, "date": "2024-09-10"}
+            if reason is not None:
+                payload["reason"] = reason
+            fast_ok = _fast_problem(schema_id, payload, "payload") is None
+            full_ok = not _problems(_validator(schema_id), payload, "payload")
+            assert fast_ok == full_ok, payload
+            valid = kind != "other" and reason in ("enforcement_terminated", "creditor_waived")
+            assert full_ok == (valid and (reason != "creditor_waived" or kind == "compensation"))

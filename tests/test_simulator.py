@@ -19,11 +19,14 @@ from producers.simulator import SimulationConfig, simulate, summarise, write_jso
 SEEDS = Path(__file__).resolve().parents[1] / "transforms" / "seeds"
 FACILITY_TYPES = {
     "person.admitted", "person.transferred", "behaviour.graded", "discipline.recorded",
-    "escape.recorded", "obligation.paid", "hardship.certified", "health.assessed",
+    "escape.recorded", "obligation.paid", "obligation.discharged", "hardship.certified",
+    "health.assessed",
     "special_status.recorded", "work_release.placed", "work_release.returned",
     "amnesty.proposed", "person.released",
 }  # fmt: skip
 REFERENCE_TYPES = {"facility.registered", "amnesty_round.declared"}
+# At liberty before serving: bail before the judgment took effect, a postponement after it.
+LIBERTY_TYPES = {"bail.granted", "bail.ended", "sentence.postponed", "sentence.postponement_ended"}
 VIETNAMESE_GRADES = {"tốt", "khá", "trung bình", "kém"}
 
 
@@ -167,7 +170,9 @@ def test_sentence_precedes_admission_and_everything_else(people):
         )
         assert arrest <= judgment <= day(admitted["payload"]["date"])
         for event in events:
-            if event is not sentence:
+            if event["event_type"] in LIBERTY_TYPES:  # between the arrest and the admission
+                assert arrest < when(event).date() <= day(admitted["payload"]["date"]), event
+            elif event is not sentence:
                 assert when(event) >= when(admitted), event
 
 
@@ -322,6 +327,165 @@ def test_sentence_mix_is_realistic():
     assert corrupt and all(any(353 <= o["article"] <= 359 for o in s["offences"]) for s in corrupt)
 
 
+# --- at liberty before serving, reviews, roles, discharges --------------------------------------
+
+
+def _term(sentence: dict) -> int | None:
+    return None if sentence.get("life") else sentence["term_months"]
+
+
+def test_bail_for_a_minority_of_lighter_sentences_before_the_judgment(people):
+    """ref.BAIL_SHARE_BY_TERM: 12 % up to 3 years, 4 % up to 7, none longer or for life."""
+    bailed, by_band = 0, Counter()
+    totals = Counter()
+    for events in people.values():
+        sentence = first(events, "sentence.imposed")["payload"]
+        term = _term(sentence)
+        band = (
+            "life"
+            if term is None
+            else "up_to_3y"
+            if term <= 36
+            else ("up_to_7y" if term <= 84 else "longer")
+        )
+        totals[band] += 1
+        grants = [e for e in events if e["event_type"] == "bail.granted"]
+        if not grants:
+            continue
+        bailed += 1
+        by_band[band] += 1
+        assert len(grants) == 1
+        start = day(grants[0]["payload"]["start_date"])
+        assert day(sentence["arrest_date"]) < start < day(sentence["judgment_date"])
+        assert grants[0]["payload"]["case_id"] == sentence["case_id"]
+    assert 0.08 <= by_band["up_to_3y"] / totals["up_to_3y"] <= 0.16
+    assert 0.01 <= by_band["up_to_7y"] / totals["up_to_7y"] <= 0.08
+    assert by_band["longer"] == by_band["life"] == 0
+    assert 0.03 <= bailed / len(people) <= 0.09  # "a minority"
+
+
+def test_postponement_for_some_on_bail_on_the_grounds_of_article_67(people):
+    """ref.POSTPONEMENT_SHARE_OF_BAILED (10 %); pregnancy only for women, public duty only
+    for sentences up to 3 years; serving starts after the postponement ends."""
+    bailed = postponed = 0
+    for events in people.values():
+        kinds = {e["event_type"] for e in events}
+        bailed += "bail.granted" in kinds
+        if "sentence.postponed" not in kinds:
+            continue
+        postponed += 1
+        assert "bail.granted" in kinds  # only a convict at liberty is postponed
+        payload = first(events, "sentence.postponed")["payload"]
+        sentence = first(events, "sentence.imposed")["payload"]
+        admitted = first(events, "person.admitted")["payload"]
+        ended = day(first(events, "sentence.postponement_ended")["payload"]["date"])
+        assert day(sentence["judgment_date"]) < day(payload["start_date"]) < ended
+        assert ended < day(admitted["date"])
+        if payload["reason"] == "pregnant_or_child_under_36m":
+            assert admitted["sex"] == "F"
+        if payload["reason"] == "public_duty":
+            assert _term(sentence) is not None and _term(sentence) <= 36
+        bail_end = first(events, "bail.ended")["payload"]["date"]
+        assert bail_end == payload["start_date"]  # bail runs until the postponement
+    assert postponed >= 3
+    assert 0.03 <= postponed / bailed <= 0.2
+
+
+def test_days_at_liberty_push_the_end_of_term_back(people):
+    """Bail and postponement do not count as served: an unreduced, unsuspended term served
+    to its end ends the days at liberty later than arrest + term."""
+    checked = 0
+    for events in people.values():
+        kinds = {e["event_type"] for e in events}
+        release = next((e for e in events if e["event_type"] == "person.released"), None)
+        if "bail.granted" not in kinds or release is None:
+            continue
+        if release["payload"]["reason"] != "end_of_term" or kinds & {
+            "sentence.reduced",
+            "sentence.amended",
+            "sentence.suspended",
+        }:
+            continue
+        sentence = first(events, "sentence.imposed")["payload"]
+        admitted = day(first(events, "person.admitted")["payload"]["date"])
+        start = day(first(events, "bail.granted")["payload"]["start_date"])
+        ends = [day(e["payload"]["date"]) for e in events if e["event_type"] == "bail.ended"]
+        liberty = ((ends[0] if ends else admitted) - start).days
+        if "sentence.postponed" in kinds:
+            postponed = day(first(events, "sentence.postponed")["payload"]["start_date"])
+            ended = day(first(events, "sentence.postponement_ended")["payload"]["date"])
+            liberty += (ended - postponed).days
+        term_days = round(sentence["term_months"] * ref.DAYS_PER_MONTH)
+        expected = day(sentence["arrest_date"]) + dt.timedelta(days=term_days + liberty)
+        assert day(release["payload"]["date"]) == expected
+        checked += 1
+    assert checked >= 5
+
+
+@cache
+def _large_run() -> tuple[dict, ...]:
+    return run(12_000)
+
+
+def test_review_directions_appear_at_their_rates():
+    """ref.REVIEW_DIRECTIONS: lighter 45 %, heavier 35 %, other 10 %, not sent 10 %; the
+    closing event never carries a direction."""
+    opened = [e["payload"] for e in _large_run() if e["event_type"] == "case.review_opened"]
+    closed = [e["payload"] for e in _large_run() if e["event_type"] == "case.review_closed"]
+    directions = Counter(p.get("direction") for p in opened)
+    assert len(opened) >= 40
+    assert directions["lighter"] > directions["other"] and directions["heavier"] > 0.15 * len(
+        opened
+    )
+    assert 0 < directions[None] < 0.3 * len(opened)  # old-style events stay in the stream
+    assert all("direction" not in p for p in closed)
+
+
+def test_offence_roles_of_joint_crimes_and_no_organiser_of_a_grave_crime_on_work_release():
+    """ref.JOINT_CRIME_SHARE (25 %) and ref.OFFENCE_ROLES (organiser 20 % of those);
+    Resolution 54/2022 excludes the organiser of a particularly serious crime."""
+    events = _large_run()
+    sentences = [e["payload"] for e in events if e["event_type"] == "sentence.imposed"]
+    roles = Counter(s["offences"][0].get("role") for s in sentences)
+    joint = len(sentences) - roles[None]
+    assert 0.21 <= joint / len(sentences) <= 0.29
+    assert 0.15 <= roles["organiser"] / joint <= 0.25
+    assert all("role" not in o for s in sentences for o in s["offences"][1:])
+    excluded = set()
+    for event in events:
+        if event["event_type"] == "sentence.imposed":
+            main = event["payload"]["offences"][0]
+            grave = ref.particularly_serious(main["article"], main.get("clause"))
+            if main.get("role") == "organiser" and grave is not False:
+                excluded.add(event["person_id"])
+    placed = {e["person_id"] for e in events if e["event_type"] == "work_release.placed"}
+    assert excluded and placed and not excluded & placed
+
+
+def test_obligations_discharged_only_when_unpaid_and_waived_only_by_a_creditor(people):
+    """ref.CREDITOR_WAIVER_SHARE (8 % of unpaid compensation, not corruption) and
+    ref.ENFORCEMENT_TERMINATED_SHARE (2 % of any unpaid obligation): dated after the last
+    payment towards that obligation, while part of it is still owed."""
+    discharged = Counter()
+    for events in people.values():
+        sentence = first(events, "sentence.imposed")["payload"]
+        for event in events:
+            if event["event_type"] != "obligation.discharged":
+                continue
+            payload = event["payload"]
+            discharged[payload["reason"]] += 1
+            kind, on = payload["kind"], day(payload["date"])
+            paid = [
+                e["payload"] for e in events
+                if e["event_type"] == "obligation.paid" and e["payload"]["kind"] == kind
+            ]  # fmt: skip
+            assert all(day(p["date"]) <= on for p in paid)
+            assert sum(p["amount_vnd"] for p in paid) < sentence[f"{kind}_vnd"]
+            if payload["reason"] == "creditor_waived":
+                assert kind == "compensation" and not sentence.get("corruption")
+    assert discharged["creditor_waived"] >= 10 and discharged["enforcement_terminated"] >= 3
+
+
 # --- faults ---------------------------------------------------------------------------------------
 
 
@@ -396,6 +560,41 @@ def test_penal_code_seed_covers_the_simulated_and_named_articles():
     assert rows[115]["chapter"] == "XIII" and rows[134]["chapter"] == "XIV"
     assert rows[251]["category"] == "drugs" and rows[354]["category"] == "corruption"
     assert rows[173]["title_vi"] == "Tội trộm cắp tài sản"
+    # Penal Code 2015: Art. 119 is obstructing a detention facility, Art. 121 fleeing abroad
+    assert rows[119]["title_vi"] == "Tội chống phá cơ sở giam giữ"
+    assert rows[121]["title_vi"] == (
+        "Tội trốn đi nước ngoài hoặc trốn ở lại nước ngoài nhằm chống chính quyền nhân dân"
+    )
+
+
+def test_penal_code_seed_seriousness_follows_article_9():
+    """Art. 9: particularly serious = a frame with a maximum over 15 years, life or death;
+    the class is that of the heaviest frame, and the listed clauses are the frames that are."""
+    with (SEEDS / "penal_code_articles.csv").open(encoding="utf-8") as seed:
+        rows = {int(r["article"]): r for r in csv.DictReader(seed)}
+    classes = {"less_serious": 3, "serious": 7, "very_serious": 15}
+    for article, row in rows.items():
+        clauses, kind, top = (
+            row["particularly_serious_clauses"],
+            row["seriousness_class"],
+            row["max_penalty"],
+        )
+        if kind == "particularly_serious":
+            assert top in ("life", "death") or int(top) > 15, article
+            assert clauses and clauses != "verify", article
+        elif kind in classes:
+            assert int(top) <= classes[kind] and clauses == "", article
+        else:
+            assert kind in ("verify", "not_applicable"), article
+    assert rows[173]["particularly_serious_clauses"] == "4"  # theft: 12-20 years
+    assert rows[251]["particularly_serious_clauses"] == "3|4"
+    assert rows[123]["particularly_serious_clauses"] == "1"  # murder: clause 2 is 7-15 years
+    assert ref.particularly_serious(173, 1) is False and ref.particularly_serious(173, 4)
+    assert ref.particularly_serious(173, None) is None  # no clause: cannot tell
+    assert ref.particularly_serious(999, 1) is None  # not in the catalogue
+    # the articles the simulator draws most are all classified
+    common = [a for a, (weight, _) in ref.OFFENCE_MIX.items() if weight >= 0.5]
+    assert all(rows[a]["seriousness_class"] != "verify" for a in common)
 
 
 def test_write_jsonl_writes_compact_utf8_lines(tmp_path):

@@ -103,6 +103,18 @@ def _every_event_type() -> list[dict]:
         event("sentence.suspended", {**case, "start_date": "2024-09-01"}, "2024-08-20"),
         event("sentence.suspension_ended", {**case, "date": "2025-03-01"}, "2025-03-01"),
         event(
+            "bail.granted",
+            {**case, "start_date": "2023-05-20", "measure": "guarantee"},
+            "2023-05-20",
+        ),
+        event("bail.ended", {**case, "date": "2023-11-20"}, "2023-11-20"),
+        event(
+            "sentence.postponed",
+            {**case, "start_date": "2023-12-05", "end_date": "2024-01-05", "reason": "sole_worker"},
+            "2023-12-05",
+        ),
+        event("sentence.postponement_ended", {**case, "date": "2024-01-05"}, "2024-01-05"),
+        event(
             "sentence.amended",
             {**case, "decision_date": "2024-02-15", "term_months": 30},
             "2024-02-15",
@@ -113,6 +125,17 @@ def _every_event_type() -> list[dict]:
         ),
         event(
             "case.review_closed", {**case, "kind": "cassation", "date": "2025-05-20"}, "2025-05-20"
+        ),
+        event(
+            "case.review_opened",
+            {
+                "case_id": "HS-2020-0099",
+                "kind": "reopening",
+                "date": "2025-07-01",
+                "direction": "lighter",
+            },
+            "2025-07-01",
+            person_id=OTHER,
         ),
         event("prosecution.opened", {**case, "date": "2025-06-01"}, "2025-06-01"),
         event("prosecution.closed", {**case, "date": "2025-10-01"}, "2025-10-01"),
@@ -141,6 +164,11 @@ def _every_event_type() -> list[dict]:
         ),
         event("hardship.certified", {"date": "2024-04-01"}, "2024-04-01"),
         event(
+            "obligation.discharged",
+            {"kind": "compensation", "reason": "creditor_waived", "date": "2024-09-10"},
+            "2024-09-10",
+        ),
+        event(
             "health.assessed",
             {"date": "2025-01-15", "infectious_group_a": False, "fit_for_labour": True},
             "2025-01-15",
@@ -163,8 +191,12 @@ def test_staging_views_are_typed_deduplicated_point_in_time_unioned_and_unnested
     events = _every_event_type()
     _land(fresh_broker.bootstrap_servers, lake, events)
 
-    # views, seeds and their data tests; `staging seeds` would select no seed (fqn, not path)
-    run_dbt(lake, AS_OF, "build", "--select", "staging", "resource_type:seed", *THREADS)
+    # views, seeds and their data tests; `staging seeds` would select no seed (fqn, not path);
+    # cautious: a test that also reads unbuilt models (the criteria catalogue's) is left out
+    run_dbt(
+        lake, AS_OF, "build", "--select", "staging", "resource_type:seed",
+        "--indirect-selection", "cautious", *THREADS,
+    )  # fmt: skip
 
     # court: a fixed term and a life sentence, typed; the duplicate delivery appears once
     sentences = _query(
@@ -210,13 +242,31 @@ def test_staging_views_are_typed_deduplicated_point_in_time_unioned_and_unnested
     # unions: one row per event of either type, tagged by the type
     reviews = _query(
         lake,
-        "select review_event, review_kind, review_date from stg_court__case_reviews"
-        " order by review_date",
+        "select review_event, review_kind, review_direction, review_date"
+        " from stg_court__case_reviews order by review_date",
     )
     assert reviews == [
-        ("opened", "cassation", dt.date(2025, 2, 10)),
-        ("closed", "cassation", dt.date(2025, 5, 20)),
+        ("opened", "cassation", None, dt.date(2025, 2, 10)),  # no direction: an older event
+        ("closed", "cassation", None, dt.date(2025, 5, 20)),
+        ("opened", "reopening", "lighter", dt.date(2025, 7, 1)),
     ]
+
+    # at liberty before serving, and an obligation ended without payment
+    bail = _query(lake, "select bail_measure, start_date, end_date from stg_court__bail_grants")
+    assert bail == [("guarantee", dt.date(2023, 5, 20), None)]
+    assert _query(lake, "select ended_date from stg_court__bail_ends") == [(dt.date(2023, 11, 20),)]
+    postponed = _query(
+        lake, "select postponement_reason, start_date, end_date from stg_court__postponements"
+    )
+    assert postponed == [("sole_worker", dt.date(2023, 12, 5), dt.date(2024, 1, 5))]
+    ends = _query(lake, "select ended_date from stg_court__postponement_ends")
+    assert ends == [(dt.date(2024, 1, 5),)]
+    discharge = _query(
+        lake,
+        "select obligation_kind, discharge_reason, decision_no, discharged_date"
+        " from stg_facility__obligation_discharges",
+    )
+    assert discharge == [("compensation", "creditor_waived", None, dt.date(2024, 9, 10))]
     prosecutions = _query(
         lake, "select prosecution_event from stg_court__prosecutions order by prosecution_date"
     )
@@ -263,7 +313,7 @@ def test_staging_views_are_typed_deduplicated_point_in_time_unioned_and_unnested
         "select table_name from information_schema.tables where table_type = 'VIEW'"
         " and table_name like 'stg_%' and table_name <> 'stg_reference__work_sites'",
     )
-    assert len(views) == 23
+    assert len(views) == 28
     staged = sum(_query(lake, f"select count(*) from {name}")[0][0] for (name,) in views)
     assert staged == len(events) - 2
 

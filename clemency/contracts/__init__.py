@@ -267,7 +267,7 @@ def _message(error: ValidationError) -> str:
         return "is required"
     if error.validator in {"oneOf", "anyOf"} and "x-rule" in error.schema:
         return f"needs {error.schema['x-rule']}"
-    if error.validator == "minProperties" and "x-rule" in error.schema:
+    if error.validator in {"minProperties", "const"} and "x-rule" in error.schema:
         return f"needs {error.schema['x-rule']}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")

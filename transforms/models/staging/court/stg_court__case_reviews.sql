@@ -37,6 +37,8 @@ renamed as (
         ---------- review
         payload ->> '$.kind' as review_kind,
         review_event,
+        -- what an opened review seeks (optional since schema version 1: null = not said)
+        payload ->> '$.direction' as review_direction,
 
         ---------- dates
         cast(payload ->> '$.date' as date) as review_date,
