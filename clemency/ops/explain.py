@@ -1,11 +1,13 @@
 """`clemency explain`: one person's decision, criterion by criterion, with the figures.
 
 The marts hold only pseudonyms, so the person id is turned into its key with the same
-HMAC the dbt run used, and the decision row is read from the curated Parquet mart.
+HMAC the dbt run used, and the decision row is read from the person-level Parquet mart
+(under the lake's restricted/ folder).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ import duckdb
 from clemency.lake.audit import audited, file_entry
 from clemency.lake.layout import Lake
 from clemency.lake.pseudonym import person_key
+from clemency.paths import TRANSFORMS_DIR
 
 
 class NotFound(LookupError):
@@ -51,104 +54,46 @@ class Explanation:
         }
 
 
-def _months(value: float | None) -> str:
-    return "life" if value is None else f"{value:g}"
+# Each criterion's figures and its text come from the criterion catalogue
+# (transforms/seeds/rules/criteria.csv: figure_columns, explain_en), the one home of the rules'
+# metadata; the figures themselves (limits included) are columns of the mart row.
+CRITERIA_CATALOGUE = TRANSFORMS_DIR / "seeds" / "rules" / "criteria.csv"
 
 
-def _amnesty_details(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    term = row["imposed_term_months"]
-    return {
-        "serving_sentence": {
-            "imposed_term_months": term,
-            "effective_term_months": row["effective_term_months"],
-            "life_reduced_to_term": row["is_life_reduced_to_term"],
-            "text": f"term {_months(term)} months, {_months(row['effective_term_months'])} "
-            "after reductions",
-        },
-        "time_served": {
-            "served_months": row["served_months"],
-            "required_months": row["required_served_months"],
-            "served_days": row["served_days"],
-            "required_days": row["required_served_days"],
-            "time_rule": row["time_rule"],
-            "text": f"served {row['served_months']:g} of {_months(term)} months, needed "
-            f"{_months(row['required_served_months'])} ({row['time_rule']} rule)",
-        },
-        "behaviour_grades": {
-            "consecutive_good_quarters": row["consecutive_good_quarters"],
-            "quarters_required": row["quarters_required"],
-            "band": row["behaviour_band"],
-            "text": f"{row['consecutive_good_quarters']} consecutive kha/tot quarters, needed "
-            f"{row['quarters_required']} (band {row['behaviour_band']})",
-        },
-        "obligations_paid": {
-            "fines_and_fees_paid": row["fines_and_fees_paid"],
-            "compensation_paid_in_full": row["compensation_paid_in_full"],
-            "hardship_recorded": row["has_hardship"],
-            "corruption_offence": row["is_corruption"],
-            "text": "fines and fees "
-            + ("paid" if row["fines_and_fees_paid"] else "not paid")
-            + ", compensation "
-            + ("paid in full" if row["compensation_paid_in_full"] else "not paid in full")
-            + (", hardship recorded" if row["has_hardship"] else "")
-            + (
-                ", corruption offence: all civil obligations required"
-                if row["is_corruption"]
-                else ""
-            ),
-        },
-        "no_excluded_offence": {
-            "articles": row["articles"],
-            "text": "Penal Code articles " + ", ".join(map(str, row["articles"] or [])),
-        },
-        "not_previously_amnestied": {
-            "earlier_amnesties": row["earlier_amnesties"],
-            "text": "earlier amnesties: " + (", ".join(row["earlier_amnesties"]) or "none"),
-        },
-        "prior_convictions_limit": {
-            "prior_convictions": row["prior_convictions"],
-            "text": f"{row['prior_convictions']} prior conviction(s); two or more bar amnesty",
-        },
-        "special_category": {
-            "categories": row["special_categories"],
-            "text": "special categories: " + (", ".join(row["special_categories"]) or "none"),
-        },
-    }
+def catalogue(program: str) -> list[dict[str, str]]:
+    """The catalogue's rows of `program` (amnesty, work_release), in catalogue order."""
+    with CRITERIA_CATALOGUE.open(encoding="utf-8", newline="") as source:
+        rows = [row for row in csv.DictReader(source) if row["program"] == program]
+    return sorted(rows, key=lambda row: int(row["position"]))
 
 
-def _work_release_details(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        "remaining_term": {
-            "remaining_months": row["remaining_months"],
-            "term_end_date": row["term_end_date"].isoformat() if row["term_end_date"] else None,
-            "text": f"{_months(row['remaining_months'])} months left (ends "
-            f"{row['term_end_date'] or 'never: life'}), at most 84 allowed",
-        },
-        "time_served": {
-            "served_days": row["served_days"],
-            "required_days": row["required_served_days"],
-            "text": f"served {row['served_days']} days, needed {row['required_served_days']} "
-            f"(band {row['band']})",
-        },
-        "consecutive_good_months": {
-            "consecutive_good_months": row["consecutive_good_months"],
-            "required": row["required_good_months"],
-            "text": f"{row['consecutive_good_months']} consecutive kha/tot months, needed "
-            f"{row['required_good_months']}",
-        },
-        "age_range": {"age_years": row["age_years"], "text": f"aged {row['age_years']}"},
-        "site_distance": {
-            "nearest_site_km": row["nearest_site_km"],
-            "text": f"nearest work site {row['nearest_site_km']} km, at most 50 allowed"
-            if row["nearest_site_km"] is not None
-            else "the facility has no work site",
-        },
-        "facility_agency": {
-            "facility_id": row["facility_id"],
-            "agency": row["agency"],
-            "text": f"{row['facility_id']} ({row['agency']})",
-        },
-    }
+def _shown(value: Any) -> str:
+    """A figure as the text shows it."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(item) for item in value) or "none"
+    return str(value)
+
+
+def _details(program: str, row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every criterion of the programme: its figures (mart columns) and its text."""
+    details: dict[str, dict[str, Any]] = {}
+    for criterion in catalogue(program):
+        figures = {name: row.get(name) for name in criterion["figure_columns"].split()}
+        shown = {name: _shown(value) for name, value in figures.items()}
+        details[criterion["code"]] = {
+            **figures,
+            "kind": criterion["kind"],
+            "text": criterion["explain_en"].format_map(shown),
+        }
+    return details
 
 
 MARTS = {
@@ -163,12 +108,13 @@ def explain(
     """The decision for `person_id` in a round (amnesty) or under a policy (work release).
 
     A look-up of one person is on the audit trail (who asked about which pseudonym, never
-    the citizen ID), found or not."""
+    the citizen ID: the record builder writes `person_id` as `person_key:<hex>` wherever it
+    appears), found or not; `clemency runs --person` finds it."""
     pseudonym = person_key(key, person_id)
-    arguments = {"person": pseudonym, "program": program, "scope": scope_id}
-    with audited(lake, "explain", arguments) as record:
+    arguments = {"person": person_id, "program": program, "scope": scope_id}
+    with audited(lake, "explain", arguments, person_ids=[person_id], pseudonym_key=key) as record:
         mart, scope_column = MARTS[program]
-        path = lake.curated / f"{mart}.parquet"
+        path = lake.mart(mart)
         if path.exists():
             record.inputs = [file_entry(path, lake)]
         return _explain(path, scope_column, pseudonym, program, scope_id)
@@ -195,7 +141,7 @@ def _explain(
         scopes = ", ".join(sorted(str(r[scope_column]) for r in rows))
         raise NotFound(f"the person has decisions in {scopes}: choose one with --round")
     row = rows[0]
-    details = _amnesty_details(row) if program == "amnesty" else _work_release_details(row)
+    details = _details(program, row)
     return Explanation(
         person_key=pseudonym,
         program=program,

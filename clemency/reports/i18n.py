@@ -1,6 +1,14 @@
-"""Labels of the monitoring reports: Vietnamese (the default) and English."""
+"""Labels of the monitoring reports: Vietnamese (the default) and English.
+
+The criterion labels are read from the criterion catalogue (transforms/seeds/rules/
+criteria.csv); `t(code, lang)` gives them like every other label.
+"""
 
 from __future__ import annotations
+
+import csv
+
+from clemency.paths import TRANSFORMS_DIR
 
 LANGUAGES = ("vi", "en")
 
@@ -35,6 +43,39 @@ LABELS: dict[str, tuple[str, str]] = {
         "dòng tổng cộng là số thực, đã đối chiếu.",
         "Empty cells: counts under {threshold} or complementary suppression (privacy); "
         "the totals row holds the checked true totals.",
+    ),
+    "privacy_note_audited": (
+        "Chỉ có số liệu tổng hợp, không có họ tên, số định danh hay mã người. Số dưới "
+        "{threshold} người (trừ số toàn quốc) được ẩn cùng các ô bổ sung; mọi ô ẩn đều hiện "
+        "“–”. Đã kiểm chứng bằng quy hoạch nguyên: từ các số đã in, không ô ẩn nào thu hẹp "
+        "được vào khoảng hẹp hơn {threshold}.",
+        "Counts only: no names, identity numbers or person keys. Counts under {threshold} "
+        "(national figures aside) are hidden together with complementary cells; every hidden "
+        "cell shows “–”. Checked by integer programming: no hidden cell can be narrowed from "
+        "the printed figures to a range narrower than {threshold}.",
+    ),
+    "withheld_note": (
+        "Không công bố chi tiết (quá ít người để bảo vệ; ô “–” ở đây có thể là 0): {lines}.",
+        "Not broken down (too few people to protect; a “–” here may be 0): {lines}.",
+    ),
+    "agency_unknown_note": (
+        "Không rõ cơ quan: người không có sự kiện đề nghị của đợt.",
+        "Agency unknown: people with no proposal event in the round.",
+    ),
+    "sec_disclosure": ("Kiểm chứng bảo vệ số nhỏ", "Small-count protection audit"),
+    "dq_tables_audited": ("Bảng được kiểm chứng", "Tables audited"),
+    "dq_hidden_primary": ("Ô ẩn vì dưới ngưỡng", "Cells hidden: under the threshold"),
+    "dq_hidden_complementary": ("Ô ẩn bổ sung", "Cells hidden: complementary"),
+    "dq_hidden_withheld": ("Ô không công bố chi tiết", "Cells withheld (lines not broken down)"),
+    "dq_narrowest": (
+        "Khoảng khả dĩ hẹp nhất của một ô ẩn",
+        "Narrowest feasible interval of a hidden cell",
+    ),
+    "dq_solves": ("Số bài toán quy hoạch nguyên đã giải", "Integer programs solved"),
+    "dq_run_time": ("Thời gian chạy kiểm chứng", "Audit run time"),
+    "dq_run_time_where": (
+        "ghi trong nhật ký chạy (clemency runs), để báo cáo giữ nguyên từng byte",
+        "in the run's audit trail (clemency runs), so that the report stays byte-identical",
     ),
     "contents": ("Mục lục", "Contents"),
     "key_figures": ("Số liệu chính", "Key figures"),
@@ -144,37 +185,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "released": ("Đã tha (đặc xá)", "Released (amnesty)"),
     "foreigners_considered": ("Người nước ngoài được xét", "Foreigners considered"),
     "foreigners_granted": ("Người nước ngoài được đặc xá", "Foreigners granted"),
-    # criteria (docs/contracts.md section 3)
-    "serving_sentence": ("Đang chấp hành án phạt tù có thời hạn", "Serving a fixed-term sentence"),
-    "behaviour_grades": ("Xếp loại chấp hành án khá, tốt", "Behaviour graded good"),
-    "time_served": ("Thời gian đã chấp hành", "Time served"),
-    "obligations_paid": ("Đã nộp tiền phạt, án phí, bồi thường", "Fines, fees, compensation paid"),
-    "no_excluded_offence": ("Không phạm tội bị loại trừ", "No excluded offence"),
-    "no_pending_review": ("Không đang bị kháng nghị", "No pending cassation or reopening"),
-    "no_other_prosecution": (
-        "Không đang bị truy cứu tội khác",
-        "Not prosecuted for another offence",
-    ),
-    "not_previously_amnestied": ("Chưa được đặc xá trước đây", "Not amnestied before"),
-    "prior_convictions_limit": (
-        "Không có từ hai tiền án trở lên",
-        "Fewer than two prior convictions",
-    ),
-    "special_category": ("Thuộc diện đặc biệt", "Special category"),
-    "first_offence": ("Phạm tội lần đầu", "First offence"),
-    "remaining_term": ("Thời hạn còn lại không quá 7 năm", "Remaining term at most 7 years"),
-    "sentence_reduced": ("Đã được giảm án", "Sentence reduced"),
-    "consecutive_good_months": ("Số tháng liên tục khá, tốt", "Consecutive good months"),
-    "age_range": ("Độ tuổi 18 đến dưới 60", "Aged 18 to under 60"),
-    "nationality": ("Quốc tịch Việt Nam", "Vietnamese nationality"),
-    "health": ("Đủ sức khỏe, không mắc bệnh nhóm A", "Fit, no group-A disease"),
-    "not_escaped": ("Chưa từng bỏ trốn", "Never escaped"),
-    "current_grade": ("Xếp loại hiện tại không kém", "Current grade not poor"),
-    "facility_agency": ("Trại giam thuộc Bộ Công an", "MoPS prison"),
-    "site_distance": ("Địa điểm trong phạm vi 50 km", "Site within 50 km"),
-    "known_residence": ("Có nơi cư trú rõ ràng", "Known residence"),
-    "not_dangerous_recidivist": ("Không tái phạm nguy hiểm", "Not a dangerous recidivist"),
-    "no_excluded_offence_wr": ("Không phạm tội bị loại trừ", "No excluded offence"),
     # special categories
     "merit": ("Có công với cách mạng", "Merit to the nation"),
     "serious_illness": ("Bệnh hiểm nghèo", "Serious illness"),
@@ -228,30 +238,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "validation_runs": ("Lần kiểm định", "Validation runs"),
 }
 
-CRITERIA = [
-    "serving_sentence",
-    "behaviour_grades",
-    "time_served",
-    "obligations_paid",
-    "no_excluded_offence",
-    "no_pending_review",
-    "no_other_prosecution",
-    "not_previously_amnestied",
-    "prior_convictions_limit",
-    "special_category",
-    "first_offence",
-    "remaining_term",
-    "sentence_reduced",
-    "consecutive_good_months",
-    "age_range",
-    "nationality",
-    "health",
-    "not_escaped",
-    "current_grade",
-    "facility_agency",
-    "site_distance",
-    "not_dangerous_recidivist",
-]
+# Criterion labels live in the criterion catalogue, one row per programme and code; a code
+# two programmes share has one label (tests/test_rule_catalogue.py checks it).
+CRITERIA_CATALOGUE = TRANSFORMS_DIR / "seeds" / "rules" / "criteria.csv"
+
+
+def _catalogue_labels() -> dict[str, tuple[str, str]]:
+    with CRITERIA_CATALOGUE.open(encoding="utf-8", newline="") as source:
+        return {row["code"]: (row["label_vi"], row["label_en"]) for row in csv.DictReader(source)}
+
+
+LABELS.update(_catalogue_labels())
+
+# every criterion code (docs/contracts.md section 3), in catalogue order
+CRITERIA = list(_catalogue_labels())
 
 STATUSES = ["eligible", "almost_eligible", "ineligible", "excluded"]
 

@@ -1,39 +1,100 @@
 {#
-    met / unmet criterion lists from (code, meets_column) pairs, in the order given:
-    `unmet_criteria` lists every criterion that failed, not the first one.
-    Informational criteria are listed when met and never count as unmet.
-#}
-{% macro criteria_list(criteria, want_met) %}
-    list_transform(
-        list_filter(
-            [
-                {%- for code, column in criteria %}
-                {'code': '{{ code }}', 'met': coalesce({{ column }}, false)}{{ "," if not loop.last }}
-                {%- endfor %}
-            ],
-            lambda c: c.met = {{ 'true' if want_met else 'false' }}
-        ),
-        lambda c: c.code
-    )
-{% endmacro %}
+    The decision of docs/contracts.md section 3, the same for every programme, read from the
+    criterion catalogue (seeds/rules/criteria.csv): which criteria a programme has, their
+    kind, order and the columns that judge them. No criterion is named here.
 
-{#
-    The decision of docs/contracts.md section 3, the same for every programme:
-    excluded    an absolute bar is unmet (or cannot be judged: null counts as unmet);
-    eligible    nothing is unmet;
-    almost_eligible  exactly one criterion is unmet, it is time-based, and it will be met
-                within the window (`time_based` maps its code to that window's column);
-    ineligible  otherwise.
+    decide(criteria, program, keys) is a query over `criteria` (a CTE or relation holding
+    the catalogue's meets_column and window_column for each row of `keys`) that returns one
+    row per key with
+      met_criteria    the codes met, in catalogue order (informational ones included);
+      unmet_criteria  every code unmet, not only the first (informational ones never);
+      status          excluded         a bar is unmet (null counts as unmet);
+                      eligible         nothing is unmet;
+                      almost_eligible  exactly one criterion is unmet, it is time-based, and
+                                       its window column says it is met within the window;
+                      ineligible       otherwise.
+    The judging columns are read by name through the row's JSON, so a catalogue row whose
+    column the model lacks judges everyone unmet; the data test
+    criteria_catalogue_matches_models fails the build on it (and on a meets_ column the
+    catalogue lacks).
 #}
-{% macro decision_status(bars, time_based) %}
-    case
-        when not (
-            {%- for bar in bars %} coalesce({{ bar }}, false){{ " and" if not loop.last }}{% endfor %}
-        ) then 'excluded'
-        when len(unmet_criteria) = 0 then 'eligible'
-        {%- for code, within_window in time_based.items() %}
-        when unmet_criteria = ['{{ code }}'] and {{ within_window }} then 'almost_eligible'
-        {%- endfor %}
-        else 'ineligible'
-    end
+{% macro decide(criteria, program, keys) %}
+    with
+
+    catalogue as (
+
+        select * from {{ ref('criteria') }}
+        where program = '{{ program }}'
+
+    ),
+
+    rows_as_json as (
+
+        select
+            {%- for key in keys %}
+            judged_row.{{ key }},
+            {%- endfor %}
+            to_json(judged_row) as judgements
+        from (
+            select
+                {{ keys | join(', ') }},
+                columns('^meets_|_within_window$')
+            from {{ criteria }}
+        ) as judged_row
+
+    ),
+
+    judged as (
+
+        select
+            {%- for key in keys %}
+            rows_as_json.{{ key }},
+            {%- endfor %}
+            catalogue.code,
+            catalogue.kind,
+            catalogue.position,
+            coalesce(
+                cast(
+                    json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.meets_column, ''))
+                    as boolean
+                ),
+                false
+            ) as met,
+            coalesce(
+                cast(
+                    json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.window_column, ''))
+                    as boolean
+                ),
+                false
+            ) as within_window
+        from rows_as_json
+        cross join catalogue
+
+    ),
+
+    decided as (
+
+        select
+            {{ keys | join(', ') }},
+            coalesce(list(code order by position) filter (where met), []) as met_criteria,
+            coalesce(
+                list(code order by position) filter (where not met and kind <> 'informational'),
+                []
+            ) as unmet_criteria,
+            case
+                when bool_or(kind = 'bar' and not met) then 'excluded'
+                when count(*) filter (where not met and kind <> 'informational') = 0
+                    then 'eligible'
+                when
+                    count(*) filter (where not met and kind <> 'informational') = 1
+                    and bool_or(kind = 'time' and not met and within_window)
+                    then 'almost_eligible'
+                else 'ineligible'
+            end as status
+        from judged
+        group by {{ keys | join(', ') }}
+
+    )
+
+    select * from decided
 {% endmacro %}

@@ -52,11 +52,18 @@ holds as (
 
 ),
 
+behaviour as (
+
+    select * from {{ ref('int_behaviour_at_evaluation') }}
+
+),
+
 candidates as (
 
     select
         points.scope_id as round_id,
         points.rule_version,
+        points.last_required_period,
         state.*
     from points
     inner join state on state.evaluation_date = points.evaluation_date
@@ -93,7 +100,8 @@ offence_flags as (
 
 special as (
 
-    -- statuses recorded by the facility, plus the two the record itself shows
+    -- statuses recorded by the facility, plus the ages the record itself shows (the seed's
+    -- basis and age_years: aged 70 or over at the cutoff, under 18 at the arrest)
     select
         candidates.person_id,
         candidates.round_id,
@@ -104,14 +112,19 @@ special as (
     left join special_categories
         on special_categories.rule_version = candidates.rule_version
         and (
-            list_contains(candidates.active_special_statuses, special_categories.category)
-            or (
-                special_categories.category = 'aged_70_plus'
-                and candidates.birth_date + interval 70 year <= candidates.evaluation_date
+            (
+                special_categories.basis = 'status'
+                and list_contains(candidates.active_special_statuses, special_categories.category)
             )
             or (
-                special_categories.category = 'under_18_at_offence'
-                and candidates.birth_date + interval 18 year > candidates.arrest_date
+                special_categories.basis = 'age_at_cutoff'
+                and candidates.birth_date + to_years(special_categories.age_years)
+                <= candidates.evaluation_date
+            )
+            or (
+                special_categories.basis = 'under_age_at_offence'
+                and candidates.birth_date + to_years(special_categories.age_years)
+                > candidates.arrest_date
             )
         )
     group by all
@@ -145,9 +158,23 @@ facts as (
         candidates.served_days,
         candidates.served_months,
         candidates.suspended_days,
+        candidates.not_served_days,
         candidates.is_suspended,
+        -- the day the sentence in force ends: arrest + the term now in force + every day
+        -- that did not count as served (suspension, bail, postponement)
+        cast(
+            candidates.arrest_date + to_months(candidates.effective_term_months)
+            + to_days(cast(candidates.not_served_days as integer)) as date
+        ) as term_end_date,
         coalesce(candidates.consecutive_good_quarters, 0) as consecutive_good_quarters,
         candidates.latest_grade,
+        behaviour.latest_period,
+        candidates.last_required_period,
+        behaviour.required_period_grade,
+        behaviour.conduct_window_start,
+        coalesce(behaviour.has_window_sanction, false) as has_window_sanction,
+        behaviour.window_sanction_date,
+        behaviour.window_sanction_severity,
         obligations.fines_and_fees_paid,
         obligations.compensation_paid_in_full,
         obligations.has_hardship,
@@ -169,6 +196,7 @@ facts as (
     left join offence_flags using (person_id, round_id)
     left join holds using (person_id, evaluation_date)
     left join special using (person_id, round_id)
+    left join behaviour using (person_id, evaluation_date)
 
 )
 

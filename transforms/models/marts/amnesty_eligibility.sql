@@ -1,26 +1,7 @@
 {{ config(location=var('lake') ~ '/curated/amnesty_eligibility.parquet') }}
 
-{% set criteria = [
-    ('serving_sentence', 'meets_serving_sentence'),
-    ('behaviour_grades', 'meets_behaviour_grades'),
-    ('time_served', 'meets_time_served'),
-    ('obligations_paid', 'meets_obligations_paid'),
-    ('no_excluded_offence', 'meets_no_excluded_offence'),
-    ('no_pending_review', 'meets_no_pending_review'),
-    ('no_other_prosecution', 'meets_no_other_prosecution'),
-    ('not_previously_amnestied', 'meets_not_previously_amnestied'),
-    ('prior_convictions_limit', 'meets_prior_convictions_limit'),
-] %}
-{% set bars = [
-    'meets_no_excluded_offence', 'meets_no_pending_review', 'meets_no_other_prosecution',
-    'meets_not_previously_amnestied', 'meets_prior_convictions_limit',
-] %}
-{# Time-based criteria: unmet alone and met within the window makes a person almost eligible. #}
-{% set time_based = {
-    'time_served': 'time_served_within_window',
-    'behaviour_grades': 'behaviour_within_window',
-} %}
-
+-- The decision per person and round: status and met/unmet lists from the criterion
+-- catalogue (macro decide, seeds/rules/criteria.csv), and the figures behind each criterion.
 with
 
 criteria as (
@@ -29,67 +10,70 @@ criteria as (
 
 ),
 
-listed as (
+decisions as (
 
-    select
-        *,
-        list_concat(
-            {{ criteria_list(criteria, true) }},
-            -- sqlfluff counts the macros' `lambda c: c.code` as qualified columns (so noqa)
-            case when meets_special_category then ['special_category'] else [] end  -- noqa: RF03
-        ) as met_criteria,
-        {{ criteria_list(criteria, false) }} as unmet_criteria
-    from criteria
-
-),
-
-decided as (
-
-    select
-        *,
-        {{ decision_status(bars, time_based) }} as status
-    from listed
+    {{ decide('criteria', 'amnesty', ['person_id', 'round_id']) }}
 
 ),
 
 final as (
 
     select
-        person_key(person_id) as person_key,
+        person_key(criteria.person_id) as person_key,
         'amnesty' as program,
-        round_id,
+        criteria.round_id,
         cast('{{ var("as_of") }}' as date) as as_of_date,
-        evaluation_date,
-        status,
-        met_criteria,
-        unmet_criteria,
-        facility_id,
-        agency,
-        province,
-        nationality,
-        special_categories,
-        time_rule,
-        cast(served_days as integer) as served_days,
-        required_served_days,
-        served_months,
-        required_served_months,
-        imposed_term_months,
-        effective_term_months,
-        is_life_reduced_to_term,
-        cast(consecutive_good_quarters as integer) as consecutive_good_quarters,
-        quarters_required,
-        behaviour_band,
-        fines_and_fees_paid,
-        compensation_paid_in_full,
-        has_hardship,
-        is_corruption,
-        articles,
-        earlier_amnesties,
-        prior_convictions,
-        rule_version,
-        sentence_event_id,
-        admission_event_id
-    from decided
+        criteria.evaluation_date,
+        decisions.status,
+        decisions.met_criteria,
+        decisions.unmet_criteria,
+        criteria.facility_id,
+        criteria.agency,
+        criteria.province,
+        criteria.nationality,
+        criteria.special_categories,
+        criteria.time_rule,
+        cast(criteria.served_days as integer) as served_days,
+        criteria.required_served_days,
+        criteria.served_months,
+        criteria.required_served_months,
+        cast(criteria.not_served_days as integer) as not_served_days,
+        criteria.imposed_term_months,
+        criteria.effective_term_months,
+        criteria.is_life_reduced_to_term,
+        criteria.is_suspended,
+        cast(criteria.consecutive_good_quarters as integer) as consecutive_good_quarters,
+        criteria.quarters_required,
+        criteria.behaviour_band,
+        criteria.last_required_period,
+        criteria.required_period_grade,
+        criteria.latest_period,
+        criteria.conduct_window_start,
+        criteria.window_sanction_date,
+        criteria.window_sanction_severity,
+        criteria.fines_and_fees_paid,
+        criteria.compensation_paid_in_full,
+        criteria.has_hardship,
+        criteria.is_corruption,
+        criteria.articles,
+        criteria.has_pending_review,
+        criteria.has_open_prosecution,
+        criteria.earlier_amnesties,
+        criteria.prior_convictions,
+        criteria.max_prior_convictions,
+        criteria.term_end_date,
+        criteria.remaining_months,
+        criteria.remaining_term_cap_months,
+        criteria.drug_remaining_cap_months,
+        criteria.drug_band_rule,
+        criteria.round_excluded_offences,
+        criteria.repeat_offending,
+        cast(criteria.intentional_offences as integer) as intentional_offences,
+        criteria.rule_version,
+        criteria.sentence_event_id,
+        criteria.admission_event_id
+    from criteria
+    inner join decisions using (person_id, round_id)
 
 )
 

@@ -1,35 +1,7 @@
 {{ config(location=var('lake') ~ '/curated/work_release_eligibility.parquet') }}
 
-{% set criteria = [
-    ('serving_sentence', 'meets_serving_sentence'),
-    ('facility_agency', 'meets_facility_agency'),
-    ('site_distance', 'meets_site_distance'),
-    ('first_offence', 'meets_first_offence'),
-    ('not_dangerous_recidivist', 'meets_not_dangerous_recidivist'),
-    ('no_excluded_offence', 'meets_no_excluded_offence'),
-    ('remaining_term', 'meets_remaining_term'),
-    ('sentence_reduced', 'meets_sentence_reduced'),
-    ('time_served', 'meets_time_served'),
-    ('consecutive_good_months', 'meets_consecutive_good_months'),
-    ('age_range', 'meets_age_range'),
-    ('nationality', 'meets_nationality'),
-    ('health', 'meets_health'),
-    ('not_escaped', 'meets_not_escaped'),
-    ('current_grade', 'meets_current_grade'),
-    ('known_residence', 'meets_known_residence'),
-] %}
-{# The pilot's absolute bars: nothing about them changes with time. #}
-{% set bars = [
-    'meets_no_excluded_offence', 'meets_first_offence', 'meets_not_dangerous_recidivist',
-    'meets_nationality', 'meets_not_escaped', 'meets_facility_agency',
-] %}
-{# Time-based criteria: unmet alone and met within the window makes a person almost eligible. #}
-{% set time_based = {
-    'time_served': 'time_served_within_window',
-    'consecutive_good_months': 'good_months_within_window',
-    'remaining_term': 'remaining_term_within_window',
-} %}
-
+-- The work-release decision per person at the as-of date: status and met/unmet lists from
+-- the criterion catalogue (macro decide, seeds/rules/criteria.csv), and the figures.
 with
 
 criteria as (
@@ -38,57 +10,74 @@ criteria as (
 
 ),
 
-listed as (
+decisions as (
 
-    select
-        *,
-        {{ criteria_list(criteria, true) }} as met_criteria,
-        {{ criteria_list(criteria, false) }} as unmet_criteria
-    from criteria
-
-),
-
-decided as (
-
-    select
-        *,
-        {{ decision_status(bars, time_based) }} as status
-    from listed
+    {{ decide('criteria', 'work_release', ['person_id', 'policy_id']) }}
 
 ),
 
 final as (
 
     select
-        person_key(person_id) as person_key,
+        person_key(criteria.person_id) as person_key,
         'work_release' as program,
-        policy_id,
+        criteria.policy_id,
         cast('{{ var("as_of") }}' as date) as as_of_date,
-        evaluation_date,
-        status,
-        met_criteria,
-        unmet_criteria,
-        facility_id,
-        agency,
-        province,
-        band,
-        imposed_term_months,
-        effective_term_months,
-        term_end_date,
-        remaining_months,
-        cast(served_days as integer) as served_days,
-        required_served_days,
-        served_months,
-        cast(consecutive_good_months as integer) as consecutive_good_months,
-        required_good_months,
-        age_years,
-        nearest_site_km,
-        is_placed_on_work_release,
-        work_release_site_id,
-        rule_version,
-        sentence_event_id,
-        admission_event_id
-    from decided
+        criteria.evaluation_date,
+        decisions.status,
+        decisions.met_criteria,
+        decisions.unmet_criteria,
+        criteria.facility_id,
+        criteria.agency,
+        criteria.province,
+        criteria.facility_kind,
+        criteria.policy_agency,
+        criteria.policy_facility_kind,
+        criteria.band,
+        criteria.imposed_term_months,
+        criteria.effective_term_months,
+        criteria.is_reduced,
+        criteria.requires_reduction,
+        criteria.term_end_date,
+        criteria.remaining_months,
+        criteria.max_remaining_months,
+        cast(criteria.served_days as integer) as served_days,
+        criteria.required_served_days,
+        criteria.served_months,
+        cast(criteria.not_served_days as integer) as not_served_days,
+        cast(criteria.consecutive_good_months as integer) as consecutive_good_months,
+        criteria.required_good_months,
+        criteria.latest_grade,
+        criteria.latest_period,
+        criteria.last_required_period,
+        criteria.conduct_window_start,
+        criteria.window_sanction_date,
+        criteria.window_sanction_severity,
+        criteria.age_years,
+        criteria.min_age_years,
+        criteria.max_age_years_exclusive,
+        criteria.nationality,
+        criteria.required_nationality,
+        criteria.prior_convictions,
+        criteria.max_prior_convictions,
+        criteria.is_dangerous_recidivist,
+        criteria.is_organiser,
+        criteria.organiser_seriousness,
+        criteria.organiser_articles,
+        criteria.excluded_offences,
+        criteria.has_infectious_group_a,
+        criteria.is_fit_for_labour,
+        cast(criteria.escape_count as integer) as escape_count,
+        criteria.has_known_residence,
+        criteria.nearest_site_km,
+        criteria.max_site_distance_km,
+        criteria.is_placed_on_work_release,
+        criteria.work_release_site_id,
+        criteria.rule_version,
+        criteria.sentence_event_id,
+        criteria.admission_event_id
+    from criteria
+    inner join decisions using (person_id, policy_id)
 
 )
 
