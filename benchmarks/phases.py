@@ -85,16 +85,16 @@ def transform(lake: str, as_of: str) -> dict:
     from clemency.transform.dbt import transform as run_transform
 
     started = time.perf_counter()
-    run_transform(Lake(Path(lake)), dt.date.fromisoformat(as_of))
+    built = Lake(Path(lake))
+    run_transform(built, dt.date.fromisoformat(as_of))
     seconds = time.perf_counter() - started
-    curated = Path(lake) / "curated"
     with duckdb.connect() as connection:
         decisions = connection.execute(
-            "select count(*) from read_parquet(?)", [str(curated / "amnesty_eligibility.parquet")]
+            "select count(*) from read_parquet(?)", [str(built.mart("amnesty_eligibility"))]
         ).fetchone()[0]
         in_custody = connection.execute(
             "select count(*) filter (where is_in_custody) from read_parquet(?)",
-            [str(curated / "person_status.parquet")],
+            [str(built.mart("person_status"))],
         ).fetchone()[0]
     # dbt runs in a child of this process: its peak is in the children's usage
     child_peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clemency.errors import describe, first_line
+from clemency.errors import PipelineError, describe, first_line
 from clemency.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -54,7 +54,14 @@ def command(function):
             return function(*args, **kwargs)
         except SettingsError as error:
             _fail(str(error), 2)
-        except (CommandError, BrokerError, TransformError, KafkaError, OSError) as error:
+        except (
+            CommandError,
+            PipelineError,
+            BrokerError,
+            TransformError,
+            KafkaError,
+            OSError,
+        ) as error:
             _fail(first_line(error) if isinstance(error, CommandError) else describe(error))
 
     return app.command()(wrapper)
@@ -90,17 +97,12 @@ def broker(
 ) -> None:
     """Run the embedded Kafka-compatible broker (in memory) until interrupted."""
     from clemency.kafka.broker import EmbeddedBroker
-    from clemency.kafka.clients import ensure_topics
+    from clemency.kafka.clients import ensure_pipeline_topics
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with EmbeddedBroker(port=port) as running:
-        current = settings()
-        ensure_topics(
-            running.bootstrap_servers,
-            current.topic_partitions,
-            dead_letter_retention_days=current.quarantine_retention_days,
-        )
+        ensure_pipeline_topics(settings(), running.bootstrap_servers)
         out.print(f"broker ready: CLEMENCY_BOOTSTRAP_SERVERS={running.bootstrap_servers}")
         try:
             stop.wait()
@@ -154,14 +156,9 @@ def _counted(events, tick):
 
 def _publish_events(current: Settings, events):
     from clemency.ingest.publish import publish_events
-    from clemency.kafka.clients import ensure_topics
+    from clemency.kafka.clients import ensure_pipeline_topics
 
-    ensure_topics(
-        current.bootstrap_servers,
-        current.topic_partitions,
-        security=current.kafka,
-        dead_letter_retention_days=current.quarantine_retention_days,
-    )
+    ensure_pipeline_topics(current)
     return publish_events(current.bootstrap_servers, events, security=current.kafka)
 
 
@@ -180,19 +177,24 @@ def publish(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one event a line.")
     ],
+    skip_bad_lines: Annotated[
+        bool,
+        typer.Option(help="Send the valid lines even when others are bad (default: send none)."),
+    ] = False,
 ) -> None:
-    """Send each valid line of FILE to its topic; report each invalid line by number."""
+    """Check FILE whole, then send each line to its topic; report each bad line by number.
+
+    One bad line sends nothing, so re-sending the fixed file never doubles the good lines."""
     from clemency.ingest.publish import publish_file
-    from clemency.kafka.clients import ensure_topics
+    from clemency.kafka.clients import ensure_pipeline_topics
 
     current = settings()
-    ensure_topics(
-        current.bootstrap_servers,
-        current.topic_partitions,
-        security=current.kafka,
-        dead_letter_retention_days=current.quarantine_retention_days,
+    ensure_pipeline_topics(current)
+    _print_publish(
+        publish_file(
+            current.bootstrap_servers, file, security=current.kafka, skip_bad_lines=skip_bad_lines
+        )
     )
-    _print_publish(publish_file(current.bootstrap_servers, file, security=current.kafka))
 
 
 @command
@@ -200,6 +202,10 @@ def ingest(
     max_records: Annotated[
         int | None, typer.Option(min=1, help="Stop after about this many records.")
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds to wait for another ingest of this lake to finish."),
+    ] = 0,
 ) -> None:
     """Land new records from Kafka into the raw lake (and quarantine); print the ledger."""
     from clemency.ingest.run import ingest as run_ingest
@@ -210,6 +216,7 @@ def ingest(
         current.lake,
         max_records=max_records,
         security=current.kafka,
+        lock_timeout_s=wait,
     )
     table = Table("topic", "part.", "from", "to", "consumed", "landed", "quarantined", "dupes")
     for p in result.partitions:
@@ -267,7 +274,11 @@ def transform(
     date = _parse_date(as_of, "--as-of")
     current = settings()
     run_transform(current.lake, date)
-    out.print(f"built marts for {date} under {current.lake.curated}")
+    lake = current.lake
+    out.print(
+        f"built marts for {date}: aggregate ones under {lake.curated}, person-level ones "
+        f"under {lake.restricted_curated} (restricted)"
+    )
 
 
 @command
@@ -385,6 +396,13 @@ def runs(
     ] = None,
     status: Annotated[str | None, typer.Option(help="running, succeeded or failed.")] = None,
     since: Annotated[str | None, typer.Option(help="Runs started on or after this date.")] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            help="Runs about this person (citizen ID, inmate number or person_key:<hex>), "
+            "e.g. who explained their decision."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest runs to list.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
@@ -392,9 +410,10 @@ def runs(
     import json
     from dataclasses import asdict
 
-    from clemency.lake.audit import find_runs, load_runs
+    from clemency.lake.audit import find_runs, load_runs, pseudonym
 
-    lake = settings().lake
+    current = settings()
+    lake = current.lake
     if run_id:
         found = find_runs(lake, run_id)
         if len(found) != 1:
@@ -403,7 +422,11 @@ def runs(
         out.print_json(json.dumps(asdict(found[0]), ensure_ascii=False))
         return
     day = _parse_date(since, "--since") if since else None
-    records = load_runs(lake, command=command_name, status=status, since=day)[:limit]
+    about = person  # the trail names people by pseudonym only: search for that
+    if person and not person.startswith("person_key:"):
+        about = pseudonym(current.pseudonym_key, person)
+    records = load_runs(lake, command=command_name, status=status, since=day, person=about)
+    records = records[:limit]
     if as_json:
         out.print_json(json.dumps([asdict(r) for r in records], ensure_ascii=False))
         return
@@ -482,15 +505,38 @@ def purge(
 @command
 def replay(
     topic: Annotated[str, typer.Option(help="Data topic to land again.")],
-    from_offset: Annotated[int, typer.Option(min=0, help="First offset to land again.")],
+    from_offset: Annotated[
+        int | None, typer.Option(min=0, help="First offset to land again.")
+    ] = None,
+    to_timestamp: Annotated[
+        str | None,
+        typer.Option(
+            help="Land again from the first record at or after this time (ISO 8601, "
+            "e.g. 2025-11-20T00:00:00+07:00), like kafka-consumer-groups --to-datetime."
+        ),
+    ] = None,
     partition: Annotated[
         list[int] | None, typer.Option(help="Partition (repeatable; default: all).")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Say what would be rewound; change nothing.")
+    ] = False,
 ) -> None:
-    """Rewind the ingest group so the next `clemency ingest` lands these records again."""
+    """Rewind the lake and the ingest group so the next `clemency ingest` lands these records
+    again."""
     from clemency.ops.replay import ReplayError
     from clemency.ops.replay import replay as run_replay
 
+    when = None
+    if to_timestamp is not None:
+        try:
+            when = dt.datetime.fromisoformat(to_timestamp)
+        except ValueError:
+            raise CommandError(
+                f"--to-timestamp: {to_timestamp!r} is not an ISO 8601 time"
+            ) from None
+        if when.tzinfo is None:
+            raise CommandError(f"--to-timestamp: {to_timestamp!r} needs a UTC offset (+07:00)")
     current = settings()
     try:
         rewound = run_replay(
@@ -500,15 +546,20 @@ def replay(
             from_offset,
             partitions=partition or None,
             security=current.kafka,
+            to_timestamp=when,
+            dry_run=dry_run,
         )
     except ReplayError as error:
         raise CommandError(str(error)) from None
+    would = "would move " if dry_run else ""
     for r in rewound:
         out.print(
-            f"{r.topic}/{r.partition}: committed {r.committed_before} -> {r.committed_now}",
+            f"{r.topic}/{r.partition}: {would}committed {r.committed_before} -> {r.committed_now}",
             highlight=False,
         )
-    out.print("run `clemency ingest` to land them again")
+    out.print(
+        "nothing changed (dry run)" if dry_run else "run `clemency ingest` to land them again"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -8,7 +8,7 @@ import time
 from clemency.ingest.publish import publish_events
 from clemency.ingest.run import ingest
 from clemency.kafka.broker import EmbeddedBroker
-from clemency.kafka.clients import ensure_topics
+from clemency.kafka.clients import ensure_pipeline_topics
 from clemency.reports.round_report import build_round_report
 from clemency.reports.summary import write_summary
 from clemency.settings import Settings
@@ -26,11 +26,7 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
         # Its own loopback broker speaks PLAINTEXT only: settings.kafka (TLS/SASL for a real
         # cluster) does not apply here, so every client below uses the default.
         bootstrap = broker.bootstrap_servers
-        ensure_topics(
-            bootstrap,
-            settings.topic_partitions,
-            dead_letter_retention_days=settings.quarantine_retention_days,
-        )
+        ensure_pipeline_topics(settings, bootstrap)
         config = SimulationConfig(inmates=inmates, seed=seed, as_of=as_of)
         published = publish_events(bootstrap, simulate(config))
         if not published.ok:
@@ -46,7 +42,8 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
         "raw lake": str(lake.raw),
         "quarantine": str(lake.quarantine),
         "ingest ledger": str(lake.ingest_ledger),
-        "curated marts": str(lake.curated),
+        "aggregate marts": str(lake.curated),
+        "restricted (dbt)": f"{lake.restricted} (person-level marts, warehouse; owner only)",
         "summary (HTML)": str(summary),
         "round 2025-2 report": ", ".join(str(report[kind]) for kind in ("html", "xlsx", "pdf")),
         "took": f"{time.monotonic() - started:.1f} s",

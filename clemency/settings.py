@@ -50,11 +50,16 @@ class Settings:
     kafka: KafkaSecurity = PLAINTEXT
     quarantine_retention_days: int = 90
     raw_retention_days: int | None = None  # None: raw is kept for good (see retention.py)
+    # Topics the pipeline creates: copies of each partition, and how many must acknowledge a
+    # write (with acks=all). The embedded broker has one node, so both default to 1.
+    topic_replication_factor: int = 1
+    topic_min_insync_replicas: int = 1
 
     @property
     def lake(self) -> Lake:
-        """The lake every command reads and writes (the one place a `Lake` is built)."""
-        return Lake(self.lake_root)
+        """The lake every command reads and writes (the one place a `Lake` is built); it
+        carries the pseudonym key for the audit trail (citizen IDs are written by pseudonym)."""
+        return Lake(self.lake_root, pseudonym_key=self.pseudonym_key)
 
     @property
     def uses_demo_key(self) -> bool:
@@ -64,10 +69,15 @@ class Settings:
 VARIABLES: dict[str, str] = {
     "BOOTSTRAP_SERVERS": "Kafka bootstrap servers, `host:port[,host:port]`; the default is where "
     "`clemency broker` listens",
-    "LAKE": "root folder of the lake (raw/, quarantine/, curated/, reports/)",
+    "LAKE": "root folder of the lake (raw/, quarantine/, restricted/, curated/, reports/)",
     "PSEUDONYM_KEY": "HMAC key for person pseudonyms; the demo key is refused outside `demo`",
     "ENVIRONMENT": "`demo`, `test`, `staging` or `production`",
     "TOPIC_PARTITIONS": "partitions per topic when the pipeline creates its topics (1-64)",
+    "TOPIC_REPLICATION_FACTOR": "replicas of each partition of the topics the pipeline creates "
+    "(default 1, the embedded broker; 3 on a production cluster)",
+    "TOPIC_MIN_INSYNC_REPLICAS": "`min.insync.replicas` of those topics: replicas that must "
+    "hold a write before it counts (default 1; 2 with 3 replicas; at most the replication "
+    "factor)",
     "QUARANTINE_RETENTION_DAYS": "days `clemency purge` keeps quarantined records and "
     "validation results (default 90)",
     "RAW_RETENTION_DAYS": "days `clemency purge` keeps raw records (default: unset, kept for "
@@ -110,6 +120,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     environment = _environment(get)
     key = _pseudonym_key(get, environment)
     partitions = _topic_partitions(get)
+    replicas = _whole(get("TOPIC_REPLICATION_FACTOR", "1"), "TOPIC_REPLICATION_FACTOR", 1, 16)
+    insync = _whole(get("TOPIC_MIN_INSYNC_REPLICAS", "1"), "TOPIC_MIN_INSYNC_REPLICAS", 1, 16)
+    if insync > replicas:
+        raise SettingsError(
+            f"{PREFIX}TOPIC_MIN_INSYNC_REPLICAS: {insync} is more than the {replicas} "
+            f"replica(s) of {PREFIX}TOPIC_REPLICATION_FACTOR: no write could ever succeed"
+        )
 
     return Settings(
         bootstrap_servers=bootstrap,
@@ -117,6 +134,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key=key,
         environment=environment,
         topic_partitions=partitions,
+        topic_replication_factor=replicas,
+        topic_min_insync_replicas=insync,
         quarantine_retention_days=_days(
             get("QUARANTINE_RETENTION_DAYS", ""), "QUARANTINE_RETENTION_DAYS"
         )
@@ -169,6 +188,16 @@ def _pseudonym_key(get: _Getter, environment: str) -> str:
     if len(key) < 16:
         raise SettingsError(f"{PREFIX}PSEUDONYM_KEY: must be at least 16 characters")
     return key
+
+
+def _whole(text: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}: {text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{PREFIX}{name}: {value} is outside {low}-{high}")
+    return value
 
 
 def _topic_partitions(get: _Getter) -> int:

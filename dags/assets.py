@@ -11,5 +11,6 @@ from airflow.sdk import Asset
 # Landed by the `ingest` DAG: raw/ and quarantine/ under the lake, plus the ingest ledger.
 RAW_LAKE = Asset("clemency://lake/raw")
 
-# Built by the `eligibility_daily` DAG: the dbt marts under curated/.
+# Built by the `eligibility_daily` DAG: the dbt marts (aggregate ones under curated/,
+# person-level ones under restricted/curated/; the URI names them all).
 CURATED = Asset("clemency://lake/curated")

@@ -47,7 +47,8 @@ def eligibility_daily():
         retry_policy=transient_retry_policy(),
     )
     def transform(*, data_interval_start=None, params=None, outlet_events=None) -> str:
-        """`dbt build` for the run's as-of date; the marts land under curated/."""
+        """`dbt build` for the run's as-of date; aggregate marts land under curated/,
+        person-level ones under restricted/curated/."""
         from clemency.orchestration import as_of_date, resolve_runtime
         from clemency.transform.dbt import transform as run_transform
 

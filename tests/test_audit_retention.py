@@ -227,7 +227,7 @@ def test_doctor_flags_a_readable_restricted_zone_and_ingest_closes_it(lake):
 
 
 def test_doctor_reports_an_unreadable_warehouse(lake):
-    lake.root.mkdir(parents=True)
+    lake.warehouse.parent.mkdir(parents=True)
     lake.warehouse.write_bytes(b"not a duckdb file" * 100)
     (finding,) = [f for f in examine(lake) if f.code == "warehouse_unreadable"]
     assert finding.severity == "error" and "rebuilds" in finding.remedy
@@ -243,3 +243,77 @@ def test_doctor_reports_runs_whose_process_died(lake):
     path.write_text(json.dumps(data))
     found = codes(lake)
     assert found["interrupted_run"] == {f"audit/runs/{record.started_at[:10]}/{record.run_id}.json"}
+
+
+def test_the_trail_writes_citizen_ids_and_person_ids_as_pseudonyms(lake, monkeypatch):
+    import sys
+
+    from clemency.lake.audit import pseudonym
+
+    key = "a-test-key-of-16-or-more"
+    keyed = Lake(lake.root, pseudonym_key=key)
+    citizen, inmate = "001085012345", "TG-07-000123"
+    argv = ["/venv/bin/clemency", "explain", inmate, "--out", f"/x/list-{citizen}.csv"]
+    monkeypatch.setattr(sys, "argv", argv)
+    arguments = {"person": inmate, "note": f"asked for {citizen}", "offset": 123456789012}
+    with pytest.raises(LookupError), audited(keyed, "explain", arguments, person_ids=[inmate]):
+        raise LookupError(f"no decision for {citizen}")
+    (record,) = load_runs(keyed)
+    as_citizen, as_inmate = pseudonym(key, citizen), pseudonym(key, inmate)
+    assert as_citizen.startswith("person_key:") and len(as_citizen) == len("person_key:") + 32
+    assert record.trigger["argv"] == [
+        "clemency",
+        "explain",
+        as_inmate,
+        "--out",
+        f"/x/list-{as_citizen}.csv",
+    ]
+    assert record.arguments == {"person": as_inmate, "note": f"asked for {as_citizen}"} | {
+        "offset": 123456789012  # a number argument is not text: kept
+    }
+    assert record.error == f"LookupError: no decision for {as_citizen}"
+    trail = "".join(p.read_text() for p in lake.root.glob("audit/runs/*/*.json"))
+    assert citizen not in trail and inmate not in trail
+    assert load_runs(keyed, person=as_inmate) == [record]  # `clemency runs --person`
+    assert load_runs(keyed, person=pseudonym(key, "001085099999")) == []
+
+    # a longer number, or twelve digits inside a hex digest, is not a citizen ID; without a
+    # key (a Lake built by hand) an ID is still never written
+    monkeypatch.setattr(sys, "argv", ["clemency", "x", "1234567890123", "ab123456789012cd"])
+    with audited(lake, "ingest", {"id": citizen}) as unkeyed:
+        pass
+    assert unkeyed.trigger["argv"][2:] == ["1234567890123", "ab123456789012cd"]
+    assert unkeyed.arguments == {"id": "person_key:***"}
+
+
+def test_runs_command_finds_the_look_ups_of_a_person(lake):
+    from clemency.ops.explain import NotFound, explain
+
+    key = load_settings({}).pseudonym_key
+    for person_id in ("001085012345", "001085012345", "079190000001"):
+        with pytest.raises(NotFound):
+            explain(lake, key, person_id, "amnesty", "2025-2")  # no mart yet: still recorded
+    env = {"CLEMENCY_LAKE": str(lake.root)}
+    found = CliRunner().invoke(app, ["runs", "--json", "--person", "001085012345"], env=env)
+    assert found.exit_code == 0, found.output
+    assert [r["command"] for r in json.loads(found.output)] == ["explain", "explain"]
+    assert "001085012345" not in "".join(p.read_text() for p in lake.root.rglob("*.json"))
+
+
+def test_doctor_flags_open_restricted_folders_and_personal_data_left_outside(lake):
+    lake.restrict()
+    lake.warehouse.write_bytes(b"")
+    os.chmod(lake.warehouse, 0o644)
+    os.chmod(lake.restricted, 0o755)
+    (lake.root / "dbt-target").mkdir()  # where builds before restricted/ left dbt's files
+    atomic.write_parquet(lake.curated / "amnesty_eligibility.parquet", pa.table({"x": [1]}))
+    atomic.write_parquet(lake.curated / "round_funnel.parquet", pa.table({"x": [1]}))
+    found = codes(lake)
+    assert found["restricted_zone_open"] == {"restricted", "restricted/warehouse.duckdb"}
+    assert found["personal_data_unrestricted"] == {
+        "dbt-target",
+        "curated/amnesty_eligibility.parquet",
+    }
+    lake.restrict()
+    assert "restricted_zone_open" not in codes(lake)
+    assert stat.S_IMODE(lake.warehouse.stat().st_mode) == 0o600

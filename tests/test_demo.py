@@ -71,12 +71,12 @@ def test_same_run_twice_gives_identical_marts_and_every_decision_explains(two_ru
     lakes = [lake for _, lake in two_runs]
 
     for mart in MARTS:
-        first, second = (pq.read_table(lake.curated / f"{mart}.parquet") for lake in lakes)
+        first, second = (pq.read_table(lake.mart(mart)) for lake in lakes)
         assert first.num_rows > 0, mart
         assert first.equals(second), f"{mart} differs between two identical runs"
 
     # explain answers for a real person, with the same figures as the mart
-    decisions = pq.read_table(lakes[0].curated / "amnesty_eligibility.parquet").to_pylist()
+    decisions = pq.read_table(lakes[0].mart("amnesty_eligibility")).to_pylist()
     by_key = {(row["person_key"], row["round_id"]): row for row in decisions}
     key = load_settings({}).pseudonym_key
     people = {

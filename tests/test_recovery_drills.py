@@ -227,7 +227,7 @@ def _hold_warehouse(path: Path, seconds: float) -> subprocess.Popen:
 
 
 def test_warehouse_locked_by_another_process_fails_clearly_then_builds(lake):
-    lake.root.mkdir(parents=True)
+    lake.warehouse.parent.mkdir(parents=True)
     holder = _hold_warehouse(lake.warehouse, 120)
     try:
         started = time.monotonic()

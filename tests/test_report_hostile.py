@@ -156,10 +156,9 @@ def _write_lake(root: Path) -> Lake:
         pa.Table.from_pylist(events, schema), raw / "facility.events+0+0000000000000000000.parquet"
     )
     lake.curated.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(amnesty), lake.curated / "amnesty_eligibility.parquet")
-    pq.write_table(
-        pa.Table.from_pylist(work_release), lake.curated / "work_release_eligibility.parquet"
-    )
+    lake.restricted_curated.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(amnesty), lake.mart("amnesty_eligibility"))
+    pq.write_table(pa.Table.from_pylist(work_release), lake.mart("work_release_eligibility"))
     pq.write_table(
         pa.Table.from_pylist(
             [{"facility_id": f, "agency": AGENCY, "province": name, "people_admitted": 7,

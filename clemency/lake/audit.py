@@ -2,8 +2,10 @@
 
 A record says who or what triggered the run (an Airflow task with its DAG run, or a person
 at the command line), its arguments, the offsets or files it read and the SHA-256 of every
-file it wrote. It is written when the run starts (status `running`) and replaced, atomically,
-when it ends (`succeeded` or `failed` with the error), so a run killed half-way still shows.
+file it wrote. It names people only by pseudonym (`person_key:<hex>`): `audited` replaces
+every citizen ID and person id in the command line, the arguments and the error. It is
+written when the run starts (status `running`) and replaced, atomically, when it ends
+(`succeeded` or `failed` with the error), so a run killed half-way still shows.
 `clemency runs` lists and shows them; `clemency doctor` checks files against them.
 """
 
@@ -15,10 +17,11 @@ import glob
 import hashlib
 import json
 import os
+import re
 import socket
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,10 +30,16 @@ from typing import Any
 from clemency.errors import describe
 from clemency.lake import atomic
 from clemency.lake.layout import Lake
+from clemency.lake.pseudonym import person_key
 
 # Argument names whose values never reach the record (they would sit in a world-readable
 # folder next to the lake otherwise).
 _SECRET_WORDS = ("password", "secret", "token", "key", "credential")
+
+# A citizen ID (CCCD): twelve digits standing alone (not inside a longer number or a hex
+# digest). Wherever one appears in a command line, an argument or an error, the record
+# holds its pseudonym instead; so do the person ids a command declares (`person_ids`).
+_CITIZEN_ID = r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])"
 
 
 _RUN_ID_TIME = "%Y%m%dT%H%M%SZ"
@@ -91,6 +100,35 @@ def redact(arguments: Mapping[str, Any]) -> dict[str, Any]:
         name: "***" if any(word in name.lower() for word in _SECRET_WORDS) else _plain(value)
         for name, value in arguments.items()
     }
+
+
+def pseudonym(key: str | None, person_id: str) -> str:
+    """A person as the audit trail names them: `person_key:<hex>` (`person_key:***` when no
+    key is at hand, e.g. a `Lake` built by hand); `clemency runs --person` searches for it."""
+    return f"person_key:{person_key(key, person_id)}" if key else "person_key:***"
+
+
+class Pseudonymiser:
+    """Replaces every citizen ID and every declared person id in text by its pseudonym, in
+    one pass (a pseudonym is never scanned again, so its hex cannot be taken for an ID)."""
+
+    def __init__(self, key: str | None, person_ids: Iterable[str] = ()) -> None:
+        self.key = key
+        declared = sorted({str(p) for p in person_ids if str(p).strip()}, key=len, reverse=True)
+        alone = [rf"(?<![0-9A-Za-z]){re.escape(p)}(?![0-9A-Za-z])" for p in declared]
+        self._pattern = re.compile("|".join([*alone, _CITIZEN_ID]))
+
+    def text(self, value: str) -> str:
+        return self._pattern.sub(lambda found: pseudonym(self.key, found.group(0)), value)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {name: self.value(item) for name, item in value.items()}
+        return value
 
 
 def _plain(value: Any) -> Any:
@@ -169,15 +207,30 @@ def write_record(lake: Lake, record: RunRecord) -> Path:
 
 @contextmanager
 def audited(
-    lake: Lake, command: str, arguments: Mapping[str, Any], run_id: str | None = None
+    lake: Lake,
+    command: str,
+    arguments: Mapping[str, Any],
+    run_id: str | None = None,
+    *,
+    person_ids: Iterable[str] = (),
+    pseudonym_key: str | None = None,
 ) -> Iterator[RunRecord]:
-    """Record one run: yield its record for the caller to fill with inputs and outputs."""
+    """Record one run: yield its record for the caller to fill with inputs and outputs.
+
+    No citizen ID or person id reaches the record: in the command line, the arguments and
+    the error, every twelve-digit CCCD and every value of `person_ids` (the person a command
+    was asked about, whatever its form) is written as its pseudonym, keyed with
+    `pseudonym_key` or else the settings' key the lake carries."""
     started = _now()
+    private = Pseudonymiser(pseudonym_key or lake.pseudonym_key, person_ids)
+    trigger = current_trigger()
+    if "argv" in trigger:  # the command line as typed; user, host and pid stay as they are
+        trigger["argv"] = private.value(trigger["argv"])
     record = RunRecord(
         run_id=run_id or new_run_id(started),
         command=command,
-        arguments=redact(arguments),
-        trigger=current_trigger(),
+        arguments=private.value(redact(arguments)),
+        trigger=trigger,
         started_at=started.isoformat(timespec="microseconds"),
     )
     write_record(lake, record)
@@ -185,7 +238,7 @@ def audited(
         yield record
     except BaseException as error:
         record.status = "failed"
-        record.error = describe(error)
+        record.error = private.text(describe(error))
         raise
     else:
         record.status = "succeeded"
@@ -207,8 +260,10 @@ def load_runs(
     command: str | None = None,
     status: str | None = None,
     since: dt.date | None = None,
+    person: str | None = None,
 ) -> list[RunRecord]:
-    """Records, newest first, optionally filtered."""
+    """Records, newest first, optionally filtered (`person`: a `pseudonym()`, found in the
+    arguments or the command line)."""
     folder = runs_folder(lake)
     if not folder.is_dir():
         return []
@@ -222,8 +277,15 @@ def load_runs(
                 continue
             if status and record.status != status:
                 continue
+            if person and not _mentions(record, person):
+                continue
             records.append(record)
     return sorted(records, key=lambda r: (r.started_at, r.run_id), reverse=True)
+
+
+def _mentions(record: RunRecord, text: str) -> bool:
+    named = [record.arguments, record.trigger.get("argv") or []]
+    return any(text in json.dumps(part, ensure_ascii=False) for part in named)
 
 
 def find_runs(lake: Lake, run_id_prefix: str) -> list[RunRecord]:

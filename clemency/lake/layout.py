@@ -5,8 +5,13 @@
     quarantine/<topic>/partition=<p>/<same name, +gate>.parquet  rows the GX gate rejected
     ledger/ingest/<run id>.parquet
     validation/<run id>.json          Great Expectations results per run
-    curated/<mart>.parquet                     the latest build
-    curated/snapshots/as_of=<date>/<mart>.parquet   one per as-of date (backfills, replays)
+    restricted/                       what dbt works in (personal data, owner only):
+      warehouse.duckdb                  dbt's database, citizen IDs included (mode 600)
+      dbt-target/  dbt-logs/            dbt's compiled SQL, manifest, run results, log
+      curated/<mart>.parquet            every mart as dbt builds it; person-level marts
+      curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
+    curated/<aggregate mart>.parquet            the latest build, readable by analysts
+    curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
     reports/
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
@@ -31,9 +36,22 @@ OFFSET_FILE = re.compile(
 )
 
 
+# Marts of counts (per facility, round, status, reason), no row per person: the only ones
+# published to curated/ for analysts. Every other mart is person-level and stays under
+# restricted/curated/ (a new mart is restricted until it is listed here).
+AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel"})
+
+
 class Lake:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, pseudonym_key: str | None = None) -> None:
         self.root = Path(root)
+        # The settings' HMAC key, so that the audit trail names a person by pseudonym; None
+        # for a Lake built by hand (then the trail writes a citizen ID as `person_key:***`).
+        self._pseudonym_key = pseudonym_key
+
+    @property
+    def pseudonym_key(self) -> str | None:
+        return self._pseudonym_key
 
     @property
     def raw(self) -> Path:
@@ -48,16 +66,37 @@ class Lake:
         return self.root / "validation"
 
     @property
+    def restricted(self) -> Path:
+        """dbt's working folder: the warehouse (citizen IDs), dbt's target and logs (raw
+        identifiers in compiled SQL and test failures) and every mart as built."""
+        return self.root / "restricted"
+
+    @property
     def restricted_zones(self) -> tuple[Path, ...]:
-        """Folders holding records as published (names, citizen IDs): owner-only access,
-        a retention period, `clemency purge`. Validation results quote failing values."""
-        return (self.raw, self.quarantine, self.validation)
+        """Folders only the pipeline's own user may open (mode 700, `clemency doctor`
+        checks): records as published (names, citizen IDs) in raw/, quarantine/ and
+        validation/ (results quote failing values), with a retention period and
+        `clemency purge`; and restricted/, dbt's warehouse, target, logs and person-level
+        marts."""
+        return (
+            self.raw,
+            self.quarantine,
+            self.validation,
+            self.restricted,
+            self.restricted_curated,
+            self.dbt_target,
+            self.dbt_logs,
+        )
 
     def restrict(self) -> None:
-        """Create the restricted folders with mode 700 (and put it back if it was widened)."""
+        """Create the restricted folders with mode 700 (and put it back if it was widened),
+        and close the warehouse file to everyone else (mode 600)."""
         for zone in self.restricted_zones:
             zone.mkdir(parents=True, exist_ok=True)
             os.chmod(zone, 0o700)
+        for database in (self.warehouse, self.warehouse.with_name(self.warehouse.name + ".wal")):
+            if database.exists():
+                os.chmod(database, 0o600)
 
     def is_offset_zone(self, path: Path) -> bool:
         """True for files under raw/ or quarantine/, which are named by Kafka offsets."""
@@ -65,11 +104,32 @@ class Lake:
 
     @property
     def curated(self) -> Path:
+        """The aggregate marts, which analysts may read (see `AGGREGATE_MARTS`)."""
         return self.root / "curated"
 
-    def snapshot(self, as_of: dt.date) -> Path:
-        """The curated marts as built for one as-of date."""
-        return self.curated / "snapshots" / f"as_of={as_of.isoformat()}"
+    @property
+    def restricted_curated(self) -> Path:
+        """Where dbt writes every mart; the person-level ones are read only from here."""
+        return self.restricted / "curated"
+
+    @staticmethod
+    def is_aggregate(mart: str) -> bool:
+        return mart in AGGREGATE_MARTS
+
+    def mart(self, name: str, as_of: dt.date | None = None) -> Path:
+        """The file of mart `name` (latest, or as built for `as_of`): under curated/ for an
+        aggregate mart, under restricted/curated/ for a person-level one."""
+        aggregate = self.is_aggregate(name)
+        folder = self.snapshot(as_of, not aggregate) if as_of else self._curated(not aggregate)
+        return folder / f"{name}.parquet"
+
+    def snapshot(self, as_of: dt.date, person_level: bool = False) -> Path:
+        """The aggregate marts as built for one as-of date (`person_level`: the folder of the
+        person-level ones, under restricted/)."""
+        return self._curated(person_level) / "snapshots" / f"as_of={as_of.isoformat()}"
+
+    def _curated(self, person_level: bool) -> Path:
+        return self.restricted_curated if person_level else self.curated
 
     @property
     def reports(self) -> Path:
@@ -81,8 +141,29 @@ class Lake:
 
     @property
     def warehouse(self) -> Path:
-        """The DuckDB file dbt builds into (single writer)."""
-        return self.root / "warehouse.duckdb"
+        """The DuckDB file dbt builds into (single writer; citizen IDs: mode 600)."""
+        return self.restricted / "warehouse.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target path: compiled SQL, manifest, run results."""
+        return self.restricted / "dbt-target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        """dbt's log path (`dbt.log`)."""
+        return self.restricted / "dbt-logs"
+
+    @property
+    def legacy_unrestricted(self) -> tuple[Path, ...]:
+        """Where builds before the restricted/ folder left dbt's warehouse, target and logs,
+        readable by everyone (`clemency doctor` reports them)."""
+        return (
+            self.root / "warehouse.duckdb",
+            self.root / "warehouse.duckdb.wal",
+            self.root / "dbt-target",
+            self.root / "logs" / "dbt",
+        )
 
     def partition_dir(self, zone: Path, topic: str, partition: int) -> Path:
         return zone / topic / f"partition={partition}"

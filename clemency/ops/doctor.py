@@ -4,7 +4,7 @@ Read-only. It opens every Parquet file (a torn or overwritten file fails here, n
 middle of a dbt build), checks that raw and quarantine files sit where their Kafka
 coordinates say and do not overlap, compares each file with the SHA-256 its run recorded
 on the audit trail, and looks at the warehouse file, the restricted folders' permissions
-and runs that never finished.
+(and personal data left outside them) and runs that never finished.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def examine(lake: Lake) -> list[Finding]:
     """Every problem found, errors first."""
     findings = [
         *_restricted_permissions(lake),
+        *_personal_data_outside(lake),
         *_temporary_files(lake),
         *_parquet_files(lake),
         *_checksums(lake),
@@ -71,10 +72,58 @@ def _restricted_permissions(lake: Lake) -> Iterator[Finding]:
                 ERROR,
                 "restricted_zone_open",
                 _relative(lake, zone),
-                f"holds original records (names, citizen IDs) but its mode is "
+                f"holds {_what_it_holds(lake, zone)} but its mode is "
                 f"{stat.S_IMODE(zone.stat().st_mode):o}: other users can read it",
-                f"chmod -R go-rwx {zone} (the next ingest also restores mode 700)",
+                f"chmod -R go-rwx {zone} (the next ingest or transform also restores mode 700)",
             )
+    warehouse = lake.warehouse
+    if warehouse.is_file() and stat.S_IMODE(warehouse.stat().st_mode) & 0o077:
+        yield Finding(
+            ERROR,
+            "restricted_zone_open",
+            _relative(lake, warehouse),
+            f"holds citizen IDs but its mode is {stat.S_IMODE(warehouse.stat().st_mode):o}: "
+            "other users can read it wherever its folder is opened to them",
+            f"chmod 600 {warehouse} (the next transform also restores mode 600)",
+        )
+
+
+def _what_it_holds(lake: Lake, zone: Path) -> str:
+    if zone.is_relative_to(lake.restricted):
+        return (
+            "dbt's warehouse, target and logs (citizen IDs) and the person-level marts "
+            "(a row per person)"
+        )
+    return "original records (names, citizen IDs)"
+
+
+def _personal_data_outside(lake: Lake) -> Iterator[Finding]:
+    """dbt's files where builds before restricted/ left them, and person-level marts under
+    curated/ (the folder analysts read): personal data every user can read."""
+    for path in lake.legacy_unrestricted:
+        if path.exists():
+            yield Finding(
+                ERROR,
+                "personal_data_unrestricted",
+                _relative(lake, path),
+                "dbt's warehouse, target or logs from an older build, outside the restricted "
+                "zone: it holds citizen IDs and other users can read it",
+                f"delete it (rm -r {path}): dbt now works under {lake.restricted} and "
+                "rebuilds all of it on the next transform",
+            )
+    folders = [lake.curated, *sorted(lake.curated.glob("snapshots/as_of=*"))]
+    for folder in folders:
+        for path in sorted(folder.glob("*.parquet")):
+            if not lake.is_aggregate(path.stem):
+                yield Finding(
+                    ERROR,
+                    "personal_data_unrestricted",
+                    _relative(lake, path),
+                    "a person-level mart under curated/, which every user may read (only "
+                    "aggregate marts are published there)",
+                    f"delete it: person-level marts and their snapshots live under "
+                    f"{lake.restricted_curated}, where `clemency transform` rebuilds them",
+                )
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -205,7 +254,7 @@ def _corrupt(lake: Lake, path: Path, error: Exception) -> Finding:
         )
     elif (snapshot := _SNAPSHOT.search(name)) is not None:
         remedy = f"delete it and rebuild: `clemency transform --as-of {snapshot[1]}`"
-    elif path.parent == lake.curated:
+    elif path.parent in (lake.curated, lake.restricted_curated):
         remedy = "delete it and rebuild: `clemency transform --as-of <the date you need>`"
     elif path.parent == lake.ingest_ledger:
         remedy = (

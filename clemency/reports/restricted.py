@@ -31,7 +31,7 @@ def export_person_level(lake: Lake, round_id: str, out_dir: Path) -> Path:
 
     Every export is a run on the audit trail (`clemency runs --command restricted_export`):
     who took the list, of which round, from which mart file."""
-    mart = lake.curated / "amnesty_eligibility.parquet"
+    mart = lake.mart("amnesty_eligibility")
     name = f"dac-xa-{safe_text.file_part(round_id)}-person-level.parquet"
     target = Path(out_dir) / "restricted" / name
     with audited(lake, "restricted_export", {"round_id": round_id, "out": str(out_dir)}) as record:

@@ -62,7 +62,7 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         for codes in pq.read_table(path, columns=["reason_codes"]).column(0).to_pylist():
             reasons.update(codes)
 
-    population = pq.read_table(lake.curated / "facility_population.parquet")
+    population = pq.read_table(lake.mart("facility_population"))
     by_agency: Counter[str] = Counter()
     by_province: Counter[str] = Counter()
     for row in population.to_pylist():
@@ -93,7 +93,7 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
     stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
     statuses = ["eligible", "almost_eligible", "ineligible", "excluded"]
     by_round: dict[str, Counter] = {}
-    for row in pq.read_table(lake.curated / "round_funnel.parquet").to_pylist():
+    for row in pq.read_table(lake.mart("round_funnel")).to_pylist():
         if row["reason"] == "all":
             by_round.setdefault(row["round_id"], Counter())[row["status"]] += row["people"]
     amnesty_table = _table(
@@ -105,7 +105,7 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         set(range(1, 6)),
     )
     work_release = Counter(
-        pq.read_table(lake.curated / "work_release_eligibility.parquet", columns=["status"])
+        pq.read_table(lake.mart("work_release_eligibility"), columns=["status"])
         .column(0)
         .to_pylist()
     )

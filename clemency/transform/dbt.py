@@ -56,11 +56,18 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
 
     A child process, not dbt's in-process runner: dbt keeps global state between
     invocations, and the DuckDB file lock is released for certain when the child exits.
+
+    Everything dbt writes holds personal data (the warehouse citizen IDs, compiled SQL and
+    logs quoted values, marts a row per person), so it all goes under the lake's restricted/
+    folder (mode 700) and the child runs with umask 077: its files are the owner's only.
+    dbt's `lake` variable is that folder (a mart's location is `<lake>/curated/<mart>`),
+    `raw` the raw zone its sources read.
     """
-    lake.root.mkdir(parents=True, exist_ok=True)
-    lake.curated.mkdir(parents=True, exist_ok=True)
-    log_dir = lake.root / "logs" / "dbt"
-    variables = json.dumps({"lake": str(lake.root), "as_of": as_of.isoformat()})
+    lake.restrict()
+    log_dir = lake.dbt_logs
+    variables = json.dumps(
+        {"lake": str(lake.restricted), "raw": str(lake.raw), "as_of": as_of.isoformat()}
+    )
     command = [
         dbt_executable(),
         *args,
@@ -69,14 +76,24 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
         "--profiles-dir",
         str(TRANSFORMS_DIR),
         "--target-path",
-        str(lake.root / "dbt-target"),
+        str(lake.dbt_target),
         "--log-path",
         str(log_dir),
         "--vars",
         variables,
     ]
-    env = {**os.environ, "CLEMENCY_LAKE": str(lake.root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "CLEMENCY_LAKE": str(lake.root),
+        "CLEMENCY_DBT_WAREHOUSE": str(lake.warehouse),  # profiles.yml's database path
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    try:
+        completed = subprocess.run(
+            command, env=env, capture_output=True, text=True, check=False, umask=0o077
+        )
+    finally:
+        lake.restrict()  # the warehouse file dbt may have created: mode 600
     if completed.returncode != 0:
         locked = _LOCK_MESSAGE.search(completed.stdout + completed.stderr)
         if locked:  # taken between our check and dbt's start
@@ -89,11 +106,12 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
 def wait_for_warehouse(lake: Lake, timeout_s: float) -> None:
     """Return once the warehouse file can be opened for writing; raise `WarehouseLocked`
     naming the process that holds it if that takes longer than `timeout_s`."""
-    lake.root.mkdir(parents=True, exist_ok=True)
+    lake.restrict()
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             duckdb.connect(str(lake.warehouse)).close()
+            lake.restrict()  # a warehouse this call created: mode 600 like dbt's
             return
         except duckdb.IOException as error:
             locked = _LOCK_MESSAGE.search(str(error))
@@ -127,8 +145,10 @@ def ensure_raw_topics(lake: Lake) -> None:
 
 
 def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> TransformResult:
-    """Seed, build and data-test every model for `as_of`; the marts land under curated/,
-    and a copy under curated/snapshots/as_of=<date>/ (a rerun of that date replaces it).
+    """Seed, build and data-test every model for `as_of`; dbt writes the marts under
+    restricted/curated/ with a copy under restricted/curated/snapshots/as_of=<date>/ (a
+    rerun of that date replaces it), and the aggregate marts are published, latest and
+    snapshot, under curated/ (see `publish_marts`).
 
     dbt unit tests check the rules' SQL, not the data, so they run in the test suite
     (tests/test_dbt_unit.py), not in every production build.
@@ -148,11 +168,23 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
-        for mart in sorted(lake.curated.glob("*.parquet")):
-            snapshot = lake.snapshot(as_of) / mart.name
-            atomic.copy(mart, snapshot)
-            record.add_output(snapshot, lake, rows=pq.ParquetFile(snapshot).metadata.num_rows)
+        for written in publish_marts(lake, as_of):
+            record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
         return result
+
+
+def publish_marts(lake: Lake, as_of: dt.date) -> list[Path]:
+    """Copy the marts dbt built to where they are read: a person-level mart stays in the
+    restricted zone (its snapshot for `as_of` beside it, mode 600); an aggregate one (counts
+    only, `AGGREGATE_MARTS`) goes to curated/, latest and snapshot, readable by analysts."""
+    written = []
+    for built in sorted(lake.restricted_curated.glob("*.parquet")):
+        aggregate = lake.is_aggregate(built.stem)
+        mode = 0o644 if aggregate else 0o600
+        if aggregate:
+            written.append(atomic.copy(built, lake.mart(built.stem), mode=mode))
+        written.append(atomic.copy(built, lake.mart(built.stem, as_of), mode=mode))
+    return written
 
 
 def raw_offsets(lake: Lake) -> list[dict]:
