@@ -176,6 +176,23 @@ def as_of_date(data_interval_start: Any, override: str | None = None) -> dt.date
     return start.date() if isinstance(start, dt.datetime) else start
 
 
+def triggered_by_latest(triggering_asset_events: Any) -> bool:
+    """False when every curated-asset event that triggered this run says its build did not
+    become the latest set (a backfill of an older day): the current reports stay. A run
+    triggered by hand (no events), or by an event from before `latest` was sent, builds."""
+    events = [
+        event for events in (triggering_asset_events or {}).values() for event in (events or [])
+    ]
+    flags = [getattr(event, "extra", {}).get("latest") for event in events]
+    if flags and all(flag is False for flag in flags):
+        log.info(
+            "triggered only by builds of older as-of dates (%s): the current report stays",
+            ", ".join(str(getattr(e, "extra", {}).get("as_of")) for e in events),
+        )
+        return False
+    return True
+
+
 # -- failures ------------------------------------------------------------------------------
 
 

@@ -53,8 +53,11 @@ def eligibility_daily():
         from clemency.transform.dbt import transform as run_transform
 
         as_of = as_of_date(data_interval_start, (params or {}).get("as_of"))
-        run_transform(resolve_runtime().lake, as_of)
-        outlet_events[CURATED].extra = {"as_of": as_of.isoformat()}
+        built = run_transform(resolve_runtime().lake, as_of)
+        # `latest`: whether this set became the published one (a backfill's older day does
+        # not); the report DAG builds the as-of the event carries and leaves the current
+        # report alone for an older day.
+        outlet_events[CURATED].extra = {"as_of": as_of.isoformat(), "latest": built.latest}
         return as_of.isoformat()
 
     @task

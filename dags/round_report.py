@@ -33,11 +33,15 @@ from clemency.orchestration import on_failure
 )
 def round_report():
     @task
-    def build(*, params=None) -> dict[str, list[str]]:
-        """Every round's report (or the one asked for); returns the files per round."""
-        from clemency.orchestration import resolve_runtime
+    def build(*, params=None, triggering_asset_events=None) -> dict[str, list[str]]:
+        """Every round's report (or the one asked for) from the latest published marts;
+        returns the files per round. A build of an older as-of date (a backfill) leaves the
+        current report as it is."""
+        from clemency.orchestration import resolve_runtime, triggered_by_latest
         from clemency.reports.round_report import build_reports_for_rounds
 
+        if not triggered_by_latest(triggering_asset_events):
+            return {}
         lake = resolve_runtime().lake
         built = build_reports_for_rounds(lake, params.get("round_id"), params.get("lang", "vi"))
         return {round_id: [str(p) for p in files.values()] for round_id, files in built.items()}

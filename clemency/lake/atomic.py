@@ -90,6 +90,20 @@ def copy(source: Path, target: Path, mode: int | None = None) -> Path:
     return target
 
 
+def symlink(link: Path, target: Path) -> Path:
+    """Point `link` at `target` (a relative link), replacing any old link in one step."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_name(link)
+    os.symlink(os.path.relpath(target, link.parent), temporary)
+    try:
+        os.replace(temporary, link)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync(link.parent)
+    return link
+
+
 def _fsync(path: Path) -> None:
     """Flush a file's content, or a folder's entries (the rename), to the disk."""
     descriptor = os.open(path, os.O_RDONLY)

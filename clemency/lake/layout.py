@@ -21,6 +21,7 @@ rewrites the same file instead of adding a second copy.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
@@ -117,11 +118,31 @@ class Lake:
         return mart in AGGREGATE_MARTS
 
     def mart(self, name: str, as_of: dt.date | None = None) -> Path:
-        """The file of mart `name` (latest, or as built for `as_of`): under curated/ for an
-        aggregate mart, under restricted/curated/ for a person-level one."""
+        """The file of mart `name` as built for `as_of`, or in the latest published set:
+        under curated/ for an aggregate mart, under restricted/curated/ for a person-level
+        one. A reader of several marts asks `latest_as_of()` once and passes it, so that all
+        come from one set. (A lake with no published set yet: dbt's own last build.)"""
         aggregate = self.is_aggregate(name)
+        as_of = as_of or self.latest_as_of()
         folder = self.snapshot(as_of, not aggregate) if as_of else self._curated(not aggregate)
         return folder / f"{name}.parquet"
+
+    @property
+    def latest_pointer(self) -> Path:
+        """`curated/LATEST.json`: the as-of date of the latest published set of marts. It only
+        moves forward, and only once every mart of the newer set is in its snapshot."""
+        return self.curated / "LATEST.json"
+
+    def latest_as_of(self) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(json.loads(self.latest_pointer.read_text())["as_of"])
+        except FileNotFoundError:
+            return None
+
+    def latest_links(self) -> tuple[Path, Path]:
+        """`curated/latest` and `restricted/curated/latest`: links to the latest set's
+        snapshot folders, for readers who open files rather than ask this class."""
+        return (self.curated / "latest", self.restricted_curated / "latest")
 
     def snapshot(self, as_of: dt.date, person_level: bool = False) -> Path:
         """The aggregate marts as built for one as-of date (`person_level`: the folder of the

@@ -1,4 +1,12 @@
-"""Run the dbt-duckdb project for one as-of date (`clemency transform --as-of DATE`)."""
+"""Run the dbt-duckdb project for one as-of date (`clemency transform --as-of DATE`).
+
+A build publishes its marts as a set: each mart is copied into the snapshot of its as-of
+date, and only then does the lake's latest pointer (`curated/LATEST.json`) move, and only
+forward, to a newer as-of date. Readers see the previous complete set or the new one, never
+a mix; a backfill of an earlier day writes its snapshots and leaves "latest" alone; a killed
+build leaves the previous set intact. An as-of date after today or before the first event is
+refused, and an empty result never replaces a published set.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from clemency.contracts import topics
+from clemency.errors import PipelineError, first_line
 from clemency.lake import atomic
 from clemency.lake.audit import audited
 from clemency.lake.layout import Lake, column_range
@@ -27,9 +36,11 @@ from clemency.settings import load_settings
 
 log = logging.getLogger(__name__)
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
-class TransformError(RuntimeError):
-    """dbt failed; the message carries the tail of its log."""
+
+class TransformError(PipelineError):
+    """A build failed; the first line names the dbt node (or the check) and why."""
 
 
 class WarehouseLocked(TransformError):
@@ -45,6 +56,7 @@ class TransformResult:
     as_of: dt.date
     command: list[str]
     log_path: Path
+    latest: bool = False  # whether this build's set became the latest one
 
 
 def dbt_executable() -> str:
@@ -88,19 +100,68 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
         "CLEMENCY_DBT_WAREHOUSE": str(lake.warehouse),  # profiles.yml's database path
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    results = lake.dbt_target / "run_results.json"
+    results.unlink(missing_ok=True)  # judge this run by its own results only
     try:
         completed = subprocess.run(
-            command, env=env, capture_output=True, text=True, check=False, umask=0o077
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            umask=0o077,
+            preexec_fn=_die_with_parent,  # killing `clemency transform` kills dbt too
         )
     finally:
         lake.restrict()  # the warehouse file dbt may have created: mode 600
     if completed.returncode != 0:
-        locked = _LOCK_MESSAGE.search(completed.stdout + completed.stderr)
+        output = completed.stdout + completed.stderr
+        locked = _LOCK_MESSAGE.search(output)
         if locked:  # taken between our check and dbt's start
             raise WarehouseLocked(_locked_message(lake, locked.group(0)))
-        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-25:])
-        raise TransformError(f"dbt {' '.join(args)} failed for as-of {as_of}:\n{tail}")
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        raise TransformError(
+            f"dbt {args[0] if args else ''} failed for as-of {as_of}: "
+            f"{failed_node(results) or _last_error_line(output)}\n{tail}"
+        )
     return TransformResult(as_of, command, log_dir / "dbt.log")
+
+
+def failed_node(run_results: Path) -> str | None:
+    """`<resource> <name>: <dbt's message>` of the first node that failed or errored, read
+    from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    failed = [r for r in results if r.get("status") in {"error", "fail", "runtime error"}]
+    if not failed:
+        return None
+    first = failed[0]
+    kind, _, name = str(first.get("unique_id", "?")).partition(".")
+    name = name.split(".", 1)[-1]
+    message = first_line(first.get("message") or first.get("status"))
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{kind} {name}: {message}{more}"
+
+
+def _last_error_line(output: str) -> str:
+    """The last line of dbt's output that reads like an error (never an empty tail)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or ["dbt printed nothing"])[-1][:500]
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel sends it SIGKILL when the parent dies (Linux), so a killed
+    `clemency transform` never leaves dbt writing the warehouse on its own."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the parent's own handlers are all there is
+        pass
 
 
 def wait_for_warehouse(lake: Lake, timeout_s: float) -> None:
@@ -164,27 +225,77 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         "pseudonyms": "demo key (not for production)" if demo_key else "secret key",
     }
     with audited(lake, "transform", arguments) as record:
+        check_as_of(lake, as_of)
         record.inputs = raw_offsets(lake)
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
-        for written in publish_marts(lake, as_of):
+        for written in publish_snapshot(lake, as_of):
             record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
-        return result
+        latest = advance_latest(lake, as_of, record.run_id)
+        record.arguments["became_latest"] = latest
+        return TransformResult(result.as_of, result.command, result.log_path, latest)
 
 
-def publish_marts(lake: Lake, as_of: dt.date) -> list[Path]:
-    """Copy the marts dbt built to where they are read: a person-level mart stays in the
-    restricted zone (its snapshot for `as_of` beside it, mode 600); an aggregate one (counts
-    only, `AGGREGATE_MARTS`) goes to curated/, latest and snapshot, readable by analysts."""
+def check_as_of(lake: Lake, as_of: dt.date) -> None:
+    """Refuse an as-of date after today (Vietnam) or before the first landed event: its
+    marts would be empty or guessed, and replace nothing worth having."""
+    today = dt.datetime.now(VIETNAM).date()
+    if as_of > today:
+        raise TransformError(f"--as-of {as_of} is after today ({today}): nothing is known yet")
+    first = first_recorded(lake)
+    if first is not None and as_of < first:
+        raise TransformError(
+            f"--as-of {as_of} is before the first landed event (recorded {first}): "
+            "there is nothing to decide on"
+        )
+
+
+def first_recorded(lake: Lake) -> dt.date | None:
+    """The day (Vietnam) the earliest landed event was recorded, from the raw footers."""
+    earliest = None
+    for path in lake.raw.glob("*/partition=*/*.parquet"):
+        bounds = column_range(pq.ParquetFile(path).metadata, "recorded_at")
+        if bounds is not None and (earliest is None or bounds[0] < earliest):
+            earliest = bounds[0]
+    return None if earliest is None else earliest.astimezone(VIETNAM).date()
+
+
+def publish_snapshot(lake: Lake, as_of: dt.date) -> list[Path]:
+    """Copy every mart dbt built into the snapshot of `as_of`: a person-level mart in the
+    restricted zone (mode 600), an aggregate one (counts only, `AGGREGATE_MARTS`) under
+    curated/, readable by analysts."""
     written = []
     for built in sorted(lake.restricted_curated.glob("*.parquet")):
-        aggregate = lake.is_aggregate(built.stem)
-        mode = 0o644 if aggregate else 0o600
-        if aggregate:
-            written.append(atomic.copy(built, lake.mart(built.stem), mode=mode))
+        mode = 0o644 if lake.is_aggregate(built.stem) else 0o600
         written.append(atomic.copy(built, lake.mart(built.stem, as_of), mode=mode))
     return written
+
+
+def advance_latest(lake: Lake, as_of: dt.date, run_id: str) -> bool:
+    """Make the snapshot of `as_of` the latest set when it is newer than the current one (or
+    the same day rebuilt); return whether it is now the latest. An empty build never
+    replaces a published set."""
+    current = lake.latest_as_of()
+    if current is not None and as_of < current:
+        log.info("as-of %s is older than the latest set (%s): latest unchanged", as_of, current)
+        return False
+    people = lake.mart("person_status", as_of)
+    if current is not None and people.exists() and pq.ParquetFile(people).metadata.num_rows == 0:
+        published = lake.mart("person_status", current)
+        if published.exists() and pq.ParquetFile(published).metadata.num_rows > 0:
+            raise TransformError(
+                f"the build for as-of {as_of} has no person at all while the published set "
+                f"({current}) has people: it is kept as a snapshot but not published"
+            )
+    pointer = {"as_of": as_of.isoformat(), "run_id": run_id}
+    atomic.write_json(lake.latest_pointer, pointer, mode=0o644)
+    for link, person_level in zip(lake.latest_links(), (False, True), strict=True):
+        atomic.symlink(link, lake.snapshot(as_of, person_level))
+    # and the analysts' familiar copies, curated/<aggregate mart>.parquet, of the same set
+    for snapshot in sorted(lake.snapshot(as_of).glob("*.parquet")):
+        atomic.copy(snapshot, lake.curated / snapshot.name, mode=0o644)
+    return True
 
 
 def raw_offsets(lake: Lake) -> list[dict]:

@@ -1,0 +1,127 @@
+"""Latest only moves forward, published as a set (issue #15): a backfill of an earlier day
+writes its snapshot and leaves the published marts alone, an impossible as-of date is
+refused before dbt runs, a dbt failure names its node, and killing a build kills dbt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from clemency.demo import run_demo
+from clemency.lake.audit import sha256_of
+from clemency.lake.layout import Lake
+from clemency.settings import load_settings
+from clemency.transform.dbt import TransformError, failed_node, transform
+
+AS_OF = dt.date(2025, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Lake:
+    settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp("latest"))})
+    run_demo(settings, inmates=200, seed=5, as_of=AS_OF)
+    return settings.lake
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_a_backfill_of_an_earlier_day_never_replaces_the_latest_set(built):
+    lake = built
+    assert lake.latest_as_of() == AS_OF
+    published = {p.name: sha256_of(p) for p in lake.curated.glob("*.parquet")}
+    latest_person_mart = sha256_of(lake.mart("amnesty_eligibility"))
+
+    earlier = AS_OF - dt.timedelta(days=10)
+    result = transform(lake, earlier)
+
+    assert result.latest is False
+    assert lake.latest_as_of() == AS_OF  # the pointer did not move back
+    assert {p.name: sha256_of(p) for p in lake.curated.glob("*.parquet")} == published
+    assert sha256_of(lake.mart("amnesty_eligibility")) == latest_person_mart
+    backfilled = pq.read_table(lake.mart("amnesty_eligibility", earlier)).to_pylist()
+    assert {row["as_of_date"] for row in backfilled} == {earlier}  # its own snapshot
+    for link in lake.latest_links():  # the links still point at the latest set
+        assert link.resolve().name == f"as_of={AS_OF.isoformat()}"
+    pointer = json.loads(lake.latest_pointer.read_text())
+    assert pointer["as_of"] == AS_OF.isoformat()
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_an_as_of_after_today_or_before_the_first_event_is_refused(built):
+    lake = built
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    with pytest.raises(TransformError, match=rf"--as-of {tomorrow} is after today"):
+        transform(lake, tomorrow)
+    with pytest.raises(TransformError, match="is before the first landed event"):
+        transform(lake, dt.date(1800, 1, 1))
+    assert lake.latest_as_of() == AS_OF
+
+
+def test_a_dbt_failure_names_its_node_from_run_results(tmp_path):
+    results = tmp_path / "run_results.json"
+    results.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {"unique_id": "model.clemency.int_people", "status": "success"},
+                    {
+                        "unique_id": "test.clemency.relationships_stg_facility__admissions_x.9f",
+                        "status": "fail",
+                        "message": "Got 1 result, configured to fail if != 0",
+                    },
+                    {"unique_id": "model.clemency.person_status", "status": "error",
+                     "message": "Runtime Error\n  disk full"},
+                ]
+            }
+        )
+    )  # fmt: skip
+    assert failed_node(results) == (
+        "test relationships_stg_facility__admissions_x.9f: Got 1 result, configured to fail "
+        "if != 0 (and 1 more)"
+    )
+    assert failed_node(tmp_path / "missing.json") is None
+
+
+@pytest.mark.slow
+def test_killing_a_transform_kills_its_dbt(tmp_path):
+    lake = tmp_path / "lake"
+    env = {**os.environ, "CLEMENCY_LAKE": str(lake), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("CLEMENCY_ENVIRONMENT", None)
+    clemency = str(Path(sys.executable).with_name("clemency"))
+    parent = subprocess.Popen([clemency, "transform", "--as-of", "2025-11-30"], env=env)
+    try:
+        dbt = None
+        deadline = time.monotonic() + 120
+        while dbt is None and time.monotonic() < deadline:
+            children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+            found = children.read_text().split() if children.exists() else []
+            dbt = int(found[0]) if found else None
+            time.sleep(0.2)
+        assert dbt is not None, "dbt never started"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        for _ in range(100):  # the kernel kills the orphan at once; allow it a moment
+            if not Path(f"/proc/{dbt}").exists() or "Z" in _state(dbt):
+                break
+            time.sleep(0.1)
+        assert not Path(f"/proc/{dbt}").exists() or "Z" in _state(dbt), "dbt outlived it"
+    finally:
+        parent.kill()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return "Z"
