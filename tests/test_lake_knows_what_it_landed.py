@@ -234,3 +234,26 @@ def test_replay_to_a_timestamp_dry_run_changes_nothing_then_replays(fresh_broker
     again = ingest(bootstrap, lake, chunk_records=10)
     assert again.total("landed") == 40 - expected  # from that file on, landed again
     assert landed(lake) == before and len(before) == 40  # each record once
+
+
+def test_doctor_sees_a_wiped_raw_zone_and_its_remedy_works(fresh_broker, lake):
+    """A raw zone wiped by hand used to leave `clemency doctor` reporting 0 errors."""
+    import shutil
+
+    from clemency.ops.doctor import examine
+
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    assert publish_events(bootstrap, events(120)).sent == 120
+    ingest(bootstrap, lake, chunk_records=40)
+    assert [f for f in examine(lake) if f.severity == "error"] == []
+
+    shutil.rmtree(lake.raw / "facility.events")
+    (missing,) = [f for f in examine(lake) if f.code == "landed_data_missing"]
+    assert missing.severity == "error" and "offsets 0–119" in missing.problem
+    assert "--from-offset 0" in missing.remedy
+
+    replay(bootstrap, lake, "facility.events", 0)  # the remedy, as the doctor words it
+    assert ingest(bootstrap, lake).total("landed") == 120
+    assert [f for f in examine(lake) if f.severity == "error"] == []
+    assert len(landed(lake)) == 120

@@ -9,6 +9,7 @@ on the audit trail, and looks at the warehouse file, the restricted folders' per
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -24,6 +25,7 @@ from clemency.errors import first_line
 from clemency.lake.atomic import TEMPORARY_GLOB
 from clemency.lake.audit import load_runs, sha256_of
 from clemency.lake.layout import OFFSET_FILE, Lake, column_range
+from clemency.lake.positions import Position, read_positions
 
 ERROR = "error"
 WARNING = "warning"
@@ -51,6 +53,9 @@ def examine(lake: Lake) -> list[Finding]:
         *_checksums(lake),
         *_warehouse(lake),
         *_unfinished_runs(lake),
+        *_landed_data_missing(lake),
+        *_gate_rows_in_raw(lake),
+        *_published_set_missing(lake),
     ]
     return sorted(findings, key=lambda f: (f.severity != ERROR, f.code, f.path))
 
@@ -243,6 +248,142 @@ def _replay_command(folder: Path, offset: int) -> str:
 _SNAPSHOT = re.compile(r"as_of=(\d{4}-\d{2}-\d{2})")
 
 
+# -- what the lake should hold --------------------------------------------------------------
+
+
+def _landed_data_missing(lake: Lake) -> Iterator[Finding]:
+    """Records the lake landed (its position and ledger say so) that no file holds now: a
+    wiped or shrunken raw or quarantine zone. Each chunk's raw and quarantine files hold
+    every offset from its first to the next chunk's first (to the position, for the last)."""
+    purged = {
+        output["path"]
+        for record in load_runs(lake, command="purge")
+        for output in record.outputs
+        if output.get("deleted")
+    }
+    earliest = _earliest_ledger_offsets(lake)
+    for position in read_positions(lake):
+        chunks: dict[int, list[Path]] = defaultdict(list)
+        for zone in (lake.raw, lake.quarantine):
+            for path in lake.files_from_offset(zone, position.topic, position.partition, 0):
+                chunks[lake.first_offset(path)].append(path)
+        key = (position.topic, position.partition)
+        for start, end, missing in _holes(lake, chunks, earliest.get(key), position, purged):
+            count = f"{missing:,} of the {end - start:,} records" if missing >= 0 else "all"
+            folder = lake.partition_dir(lake.raw, position.topic, position.partition)
+            yield Finding(
+                ERROR,
+                "landed_data_missing",
+                f"raw/{position.topic}/partition={position.partition}",
+                f"offsets {start}–{end - 1} were landed (the lake's position is "
+                f"{position.next_offset}) but {count} are in no raw or quarantine file",
+                f"land them again: {_replay_command(folder, start)}",
+            )
+
+
+def _earliest_ledger_offsets(lake: Lake) -> dict[tuple[str, int], int]:
+    """Per partition, the first offset any ingest run read (where the lake begins)."""
+    earliest: dict[tuple[str, int], int] = {}
+    for path in sorted(lake.ingest_ledger.glob("*.parquet")):
+        for row in pq.read_table(path, columns=["topic", "partition", "offset_from"]).to_pylist():
+            key = (row["topic"], int(row["partition"]))
+            earliest[key] = min(earliest.get(key, row["offset_from"]), row["offset_from"])
+    return earliest
+
+
+def _holes(
+    lake: Lake,
+    chunks: dict[int, list[Path]],
+    expected_from: int | None,
+    position: Position,
+    purged: set[str],
+) -> list[tuple[int, int, int]]:
+    """(from, to exclusive, records missing or -1 for all) for each range no file covers."""
+    starts = sorted(chunks)
+    begin = expected_from if expected_from is not None else (starts or [position.next_offset])[0]
+    holes = []
+    first_file = starts[0] if starts else position.next_offset
+    if first_file > begin:
+        holes.append((begin, first_file, -1))
+    ends = [*starts[1:], position.next_offset] if starts else []
+    for start, end in zip(starts, ends, strict=True):
+        files = chunks[start]
+        if any(_relative(lake, path) in purged for path in files):
+            continue  # retention removed part of it, on purpose and on record
+        held = sum(_rows(path) for path in files)
+        if held < end - start:
+            holes.append((start, end, end - start - held))
+    return holes
+
+
+def _rows(path: Path) -> int:
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # noqa: BLE001 - a corrupt file is reported by its own check
+        return 0
+
+
+def _gate_rows_in_raw(lake: Lake) -> Iterator[Finding]:
+    """Rows a validation run refused that still sit in raw (a lake landed before the gate
+    ran ahead of landing, or a file restored by hand): downstream would read them."""
+    for (topic, partition), offsets in sorted(_refused_rows(lake).items()):
+        for path in lake.files_from_offset(lake.raw, topic, partition, 0):
+            table = pq.read_table(path, columns=["kafka_offset"])
+            still = sorted(offsets & set(table["kafka_offset"].to_pylist()))
+            if still:
+                yield Finding(
+                    ERROR,
+                    "gate_rows_in_raw",
+                    _relative(lake, path),
+                    f"holds {len(still)} row(s) the validation gate refused (offsets "
+                    f"{', '.join(map(str, still[:5]))}{'…' if len(still) > 5 else ''})",
+                    "land the file again, validated before it lands: "
+                    + _replay_command(path.parent, lake.first_offset(path)),
+                )
+
+
+def _refused_rows(lake: Lake) -> dict[tuple[str, int], set[int]]:
+    """The offsets each validation result names as failing a row-level expectation."""
+    refused: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for path in sorted(lake.validation.glob("*.json")):
+        try:
+            run = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        failures = [f for suite in run.get("suites", []) for f in suite.get("failures", [])]
+        for failure in failures:
+            if failure.get("severity") == "critical":
+                continue  # the batch as a whole, not rows
+            for row in failure.get("rows", []):
+                if None not in (row.get("topic"), row.get("partition"), row.get("offset")):
+                    refused[(row["topic"], int(row["partition"]))].add(int(row["offset"]))
+    return refused
+
+
+def _published_set_missing(lake: Lake) -> Iterator[Finding]:
+    """The latest published set must be whole: every mart its build wrote is still there."""
+    latest = lake.latest_as_of()
+    if latest is None:
+        return
+    expected = {
+        output["path"]
+        for record in load_runs(lake, command="transform", status="succeeded")
+        if record.arguments.get("as_of") == latest.isoformat()
+        for output in record.outputs
+        if not output.get("deleted")
+    }
+    for name in sorted(expected):
+        if not (lake.root / name).exists():
+            yield Finding(
+                ERROR,
+                "published_mart_missing",
+                name,
+                f"a mart of the latest published set (as-of {latest}) is gone: readers of the "
+                "latest marts fail or see an incomplete set",
+                f"build that day again: `clemency transform --as-of {latest}`",
+            )
+
+
 def _corrupt(lake: Lake, path: Path, error: Exception) -> Finding:
     name = _relative(lake, path)
     reason = first_line(error) or type(error).__name__
@@ -307,11 +448,21 @@ def _checksums(lake: Lake) -> Iterator[Finding]:
 
 
 def _unfinished_runs(lake: Lake) -> Iterator[Finding]:
+    """Runs whose process died unfinished, until a later run of the same command succeeds
+    (an ingest resumes from the lake's position; a transform or report is simply rerun)."""
     host = os.uname().nodename
-    for record in load_runs(lake, status="running"):
+    runs = load_runs(lake)
+    for record in (r for r in runs if r.status == "running"):
         pid = record.trigger.get("pid")
         if record.trigger.get("host") != host or not isinstance(pid, int) or _alive(pid):
             continue
+        if any(
+            later.command == record.command
+            and later.status == "succeeded"
+            and later.started_at > record.started_at
+            for later in runs
+        ):
+            continue  # resolved
         yield Finding(
             WARNING,
             "interrupted_run",

@@ -67,6 +67,34 @@ def catalogue(program: str) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: int(row["position"]))
 
 
+# What a coded figure means, as the text shows it (the figure itself stays the mart's value):
+# which reading of Art. 12(2) applied to a pending review (int_legal_holds_at_evaluation), and
+# on which ground an obligation was discharged (Decree 52/2019/NĐ-CP Art. 4).
+VALUE_TEXTS: dict[str, dict[Any, str]] = {
+    "pending_review_direction": {
+        None: "nothing (no review pending)",
+        "heavier": "a heavier criminal liability (bars)",
+        "unknown": "no direction stated (barred conservatively)",
+        "other": "an outcome other than a heavier liability (does not bar)",
+        "lighter": "a lighter liability (does not bar)",
+    },
+    "discharge_reasons": {
+        "enforcement_terminated": "enforcement terminated by the civil-enforcement head",
+        "creditor_waived": "the creditor's written waiver",
+    },
+}
+
+
+def _figure_text(name: str, value: Any) -> str:
+    """A figure of column `name` as the text shows it, coded values in words."""
+    texts = VALUE_TEXTS.get(name)
+    if texts is None:
+        return _shown(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(texts.get(item, _shown(item)) for item in value) or "none"
+    return texts.get(value, _shown(value))
+
+
 def _shown(value: Any) -> str:
     """A figure as the text shows it."""
     if value is None:
@@ -87,7 +115,7 @@ def _details(program: str, row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     details: dict[str, dict[str, Any]] = {}
     for criterion in catalogue(program):
         figures = {name: row.get(name) for name in criterion["figure_columns"].split()}
-        shown = {name: _shown(value) for name, value in figures.items()}
+        shown = {name: _figure_text(name, value) for name, value in figures.items()}
         details[criterion["code"]] = {
             **figures,
             "kind": criterion["kind"],

@@ -164,7 +164,9 @@ criteria as (
         coalesce(evaluation_date >= time_served_date, false) as meets_time_served,
         obligations_met as meets_obligations_paid,
         not has_excluded_offence as meets_no_excluded_offence,
-        not has_pending_review as meets_no_pending_review,
+        -- Art. 12(2): a pending cassation or reopening bars only when it seeks a heavier
+        -- criminal liability (or, conservatively, states no direction); lighter or other does not
+        not has_barring_review as meets_no_pending_review,
         not has_open_prosecution as meets_no_other_prosecution,
         len(earlier_amnesties) = 0 as meets_not_previously_amnestied,
         prior_convictions <= max_prior_convictions as meets_prior_convictions_limit,

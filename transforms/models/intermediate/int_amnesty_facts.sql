@@ -182,10 +182,22 @@ facts as (
         obligations.obligations_met,
         obligations.compensation_owed_vnd,
         obligations.compensation_paid_vnd,
+        -- paid in full or discharged: enforcement terminated by the civil-enforcement head,
+        -- or waived in writing by the creditor (Decree 52/2019/NĐ-CP Art. 4)
+        obligations.fines_and_fees_settled,
+        obligations.compensation_settled,
+        obligations.fine_discharged,
+        obligations.court_fee_discharged,
+        obligations.compensation_discharged,
+        obligations.discharge_reasons,
         coalesce(offence_flags.has_excluded_offence, false) as has_excluded_offence,
         coalesce(offence_flags.has_stricter_offence, false) as has_stricter_offence,
         offence_flags.articles,
         coalesce(holds.has_pending_review, false) as has_pending_review,
+        -- a pending review bars only towards a heavier liability, or when it gives no
+        -- direction (conservatively): Law on Amnesty 2018 Art. 12(2)
+        coalesce(holds.has_barring_review, false) as has_barring_review,
+        holds.pending_review_direction,
         coalesce(holds.has_open_prosecution, false) as has_open_prosecution,
         -- sqlfluff takes the lambda parameter `r` for an unqualified column (hence the noqa)
         list_filter(candidates.amnestied_rounds, lambda r: r <> candidates.round_id)  -- noqa: RF02
