@@ -125,3 +125,59 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split()[2]
     except OSError:
         return "Z"
+
+
+def _land_admissions_to_an_unregistered_facility(lake: Lake, count: int, first: int) -> None:
+    """Raw records as the ingest lands them: admissions naming a facility no registry event
+    ever declared (its own partition, so the simulated ones are untouched)."""
+    import pyarrow as pa
+    from factories import admitted
+
+    from clemency.ingest.decode import Coordinates, decode
+    from clemency.ingest.publish import encode
+    from clemency.lake import atomic
+    from clemency.lake.schemas import RAW_SCHEMA
+
+    rows = []
+    for n in range(count):
+        person = f"0010859{first + n:05d}"
+        event = admitted(person)
+        event["payload"]["facility_id"] = "TG-NOWHERE-99"
+        offset = first + n
+        where = Coordinates("facility.events", 9, offset, person.encode(), 1_700_000_000_000)
+        verdict = decode(encode(event), where)
+        assert verdict.row is not None, verdict.reasons
+        rows.append(
+            {
+                **verdict.row,
+                "kafka_topic": "facility.events",
+                "kafka_partition": 9,
+                "kafka_offset": offset,
+                "kafka_key": person,
+                "kafka_timestamp": dt.datetime(2024, 1, 10, tzinfo=dt.UTC),
+                "kafka_headers": [],
+            }
+        )
+    path = lake.offset_file(lake.raw, "facility.events", 9, first)
+    atomic.write_parquet(path, pa.Table.from_pylist(rows, RAW_SCHEMA))
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_a_referential_gap_degrades_its_decisions_instead_of_stopping_the_build(built):
+    """One admission naming an unregistered facility used to fail a relationships test:
+    no marts for anyone, and an error ending in an empty tail."""
+    lake = built
+    _land_admissions_to_an_unregistered_facility(lake, 1, first=0)
+    transform(lake, AS_OF)  # builds
+    gaps = {r["gap"]: r for r in pq.read_table(lake.mart("data_quality_gaps")).to_pylist()}
+    assert gaps["admission_to_unregistered_facility"]["gap_rows"] == 1
+    people = pq.read_table(lake.mart("person_status")).num_rows
+    assert people > 150  # everybody's decision, the one with a gap included
+
+    # past the configured share (1 %) the build stops, naming the check, and publishes nothing
+    _land_admissions_to_an_unregistered_facility(lake, 40, first=1)
+    before = lake.latest_pointer.read_text()
+    with pytest.raises(TransformError, match="referential_gaps_within_share"):
+        transform(lake, AS_OF)
+    assert lake.latest_pointer.read_text() == before

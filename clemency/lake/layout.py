@@ -40,7 +40,7 @@ OFFSET_FILE = re.compile(
 # Marts of counts (per facility, round, status, reason), no row per person: the only ones
 # published to curated/ for analysts. Every other mart is person-level and stays under
 # restricted/curated/ (a new mart is restricted until it is listed here).
-AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel"})
+AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel", "data_quality_gaps"})
 
 
 class Lake:
