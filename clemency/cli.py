@@ -63,6 +63,12 @@ def command(function):
             OSError,
         ) as error:
             _fail(first_line(error) if isinstance(error, CommandError) else describe(error))
+        except Exception as error:
+            # A file the libraries cannot read (a garbage mart, a zeroed warehouse): its
+            # error names the file; a traceback would say no more to the person.
+            if type(error).__module__.split(".")[0] in {"pyarrow", "duckdb"}:
+                _fail(describe(error))
+            raise
 
     return app.command()(wrapper)
 
