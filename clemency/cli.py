@@ -66,7 +66,7 @@ def command(function):
         except Exception as error:
             # A file the libraries cannot read (a garbage mart, a zeroed warehouse): its
             # error names the file; a traceback would say no more to the person.
-            if type(error).__module__.split(".")[0] in {"pyarrow", "duckdb"}:
+            if type(error).__module__.split(".")[0] in {"pyarrow", "duckdb", "_duckdb"}:
                 _fail(describe(error))
             raise
 
