@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from clemency.contracts import topics
 from clemency.errors import PipelineError, first_line
-from clemency.lake import atomic
+from clemency.lake import atomic, locks
 from clemency.lake.audit import audited
 from clemency.lake.layout import Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
@@ -224,7 +224,11 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         "lock_timeout_s": lock_timeout_s,
         "pseudonyms": "demo key (not for production)" if demo_key else "secret key",
     }
-    with audited(lake, "transform", arguments) as record:
+    with (
+        audited(lake, "transform", arguments) as record,
+        # one build at a time per lake, whoever holds the warehouse file
+        locks.hold(lake, "transform", lock_timeout_s, record.run_id),
+    ):
         check_as_of(lake, as_of)
         record.inputs = raw_offsets(lake)
         wait_for_warehouse(lake, lock_timeout_s)
