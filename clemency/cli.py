@@ -321,6 +321,8 @@ def explain(
     )
     for code in found.met_criteria + found.unmet_criteria:
         mark = "[green]met  [/]" if code in found.met_criteria else "[red]unmet[/]"
+        if code in found.unjudgeable_criteria:
+            mark = "[yellow]unjudgeable[/]"  # its figures are missing: unmet, conservatively
         text = found.details.get(code, {}).get("text", "")
         out.print(f"  {mark} {code:<26} {text}", highlight=False, soft_wrap=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Explanation:
     unmet_criteria: list[str]
     details: dict[str, dict[str, Any]]
     rule_version: str
+    unjudgeable_criteria: list[str] = field(default_factory=list)  # unmet: figures missing
 
     def as_json(self) -> dict[str, Any]:
         scope = "round_id" if self.program == "amnesty" else "policy_id"
@@ -50,6 +51,7 @@ class Explanation:
             "status": self.status,
             "met_criteria": self.met_criteria,
             "unmet_criteria": self.unmet_criteria,
+            "unjudgeable_criteria": self.unjudgeable_criteria,
             "details": self.details,
         }
 
@@ -181,4 +183,5 @@ def _explain(
         unmet_criteria=list(row["unmet_criteria"]),
         details=details,
         rule_version=row["rule_version"],
+        unjudgeable_criteria=list(row.get("unjudgeable_criteria") or []),
     )

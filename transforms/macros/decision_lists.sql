@@ -8,6 +8,9 @@
     row per key with
       met_criteria    the codes met, in catalogue order (informational ones included);
       unmet_criteria  every code unmet, not only the first (informational ones never);
+      unjudgeable_criteria  the unmet codes whose judging column is null: the figures they
+                      need are missing (e.g. a facility no registry event declared); they
+                      count as unmet, and the reports count them as data quality;
       status          excluded         a bar is unmet (null counts as unmet);
                       eligible         nothing is unmet;
                       almost_eligible  exactly one criterion is unmet, it is time-based, and
@@ -53,6 +56,10 @@
             catalogue.code,
             catalogue.kind,
             catalogue.position,
+            cast(
+                json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.meets_column, ''))
+                as boolean
+            ) is null as unjudgeable,
             coalesce(
                 cast(
                     json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.meets_column, ''))
@@ -81,6 +88,10 @@
                 list(code order by position) filter (where not met and kind <> 'informational'),
                 []
             ) as unmet_criteria,
+            coalesce(
+                list(code order by position) filter (where unjudgeable and kind <> 'informational'),
+                []
+            ) as unjudgeable_criteria,
             case
                 when bool_or(kind = 'bar' and not met) then 'excluded'
                 when count(*) filter (where not met and kind <> 'informational') = 0

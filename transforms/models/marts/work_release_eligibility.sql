@@ -27,6 +27,7 @@ final as (
         decisions.status,
         decisions.met_criteria,
         decisions.unmet_criteria,
+        decisions.unjudgeable_criteria,
         criteria.facility_id,
         criteria.agency,
         criteria.province,
