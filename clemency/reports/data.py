@@ -65,8 +65,11 @@ class Report:
 # --- connection ----------------------------------------------------------------------------
 
 
-def connect(lake: Lake, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with views `raw_events` and `amnesty`, `work_release` marts.
+def connect(
+    lake: Lake, as_of: dt.date | None = None, marts_as_of: dt.date | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with views `raw_events` and `amnesty`, `work_release` marts: the
+    latest published set, or the snapshot of `marts_as_of`.
 
     With `as_of`, `raw_events` holds only events recorded on or before that day (UTC), as
     the marts saw them."""
@@ -89,8 +92,9 @@ def connect(lake: Lake, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnecti
             "NULL::VARCHAR person_id, NULL::VARCHAR source_id, NULL::VARCHAR kafka_topic, "
             "NULL::TIMESTAMPTZ recorded_at, NULL::TIMESTAMPTZ occurred_at WHERE false"
         )
+    published = marts_as_of or lake.latest_as_of()  # read once: both views from one set
     for view, mart in [("amnesty", "amnesty_eligibility"), ("work_release", mart_wr())]:
-        path = lake.curated / f"{mart}.parquet"
+        path = lake.mart(mart, published)  # person-level: under the lake's restricted/ folder
         if not path.exists():
             raise FileNotFoundError(f"curated mart missing: {path} (run `clemency transform`)")
         con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{_sql_path(path)}')")
@@ -577,3 +581,78 @@ def ledger(lake: Lake) -> dict[str, Any]:
             offsets[key] = max(offsets.get(key, 0), int(row["offset_to"]))
             consumed[key] += int(row["consumed"])
     return {"runs": sorted(runs), "offsets": dict(sorted(offsets.items())), "consumed": consumed}
+
+
+# --- the disclosure audit: counts at the finest grain the report tables add up from ---------
+
+
+def status_atoms(
+    con: duckdb.DuckDBPyConnection, round_id: str
+) -> list[tuple[str, str, str, str, str, int]]:
+    """People per facility, agency, province, nationality (as the foreigners table keys it:
+    "?" when missing) and status. Every status table of the round report sums these."""
+    return _rows(
+        con,
+        "SELECT coalesce(facility_id, ''), coalesce(agency, ''), coalesce(province, ''), "
+        "coalesce(nationality, '?'), status, count(*) FROM amnesty WHERE round_id = ? "
+        "GROUP BY ALL ORDER BY ALL",
+        [round_id],
+    )
+
+
+def reason_atoms(
+    con: duckdb.DuckDBPyConnection, round_id: str
+) -> list[tuple[str, str, str, str, str, int]]:
+    """Unmet criteria counted as `reason_counts` does, per facility, agency, province,
+    status and reason."""
+    return _rows(
+        con,
+        "SELECT coalesce(facility_id, ''), coalesce(agency, ''), coalesce(province, ''), "
+        "coalesce(status, ''), reason, count(*) FROM (SELECT facility_id, agency, province, "
+        "status, unnest(unmet_criteria) AS reason FROM amnesty WHERE round_id = ?) "
+        "GROUP BY ALL ORDER BY ALL",
+        [round_id],
+    )
+
+
+def reason_premises(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, int]:
+    """What the rules promise about unmet criteria, counted on the mart: eligible people
+    with an unmet criterion, other people with none, people with one criterion twice."""
+    row = _rows(
+        con,
+        "SELECT count(*) FILTER (WHERE status = 'eligible' AND coalesce(len(unmet_criteria), 0) "
+        "> 0), count(*) FILTER (WHERE status <> 'eligible' AND coalesce(len(unmet_criteria), 0) "
+        "= 0), count(*) FILTER (WHERE coalesce(len(unmet_criteria), 0) "
+        "<> coalesce(len(list_distinct(unmet_criteria)), 0)) FROM amnesty WHERE round_id = ?",
+        [round_id],
+    )[0]
+    return {"eligible_with_reason": row[0], "unmet_without_reason": row[1], "repeated": row[2]}
+
+
+def lifecycle_atoms(
+    con: duckdb.DuckDBPyConnection, round_id: str, late_after: dt.date | None
+) -> list[tuple[str, str, bool, bool, bool, bool, str, int]]:
+    """People of `lifecycle_counts` per agency, nationality (as the foreigners table keys
+    it), foreigner as `lifecycle_counts` counts one, proposed, granted, released, and when
+    proposed: "late" (after `late_after`), "on_time" or "none" (no proposal date)."""
+    return _rows(
+        con,
+        f"WITH {_FACILITY_OF} SELECT agency, CASE WHEN nationality = '' THEN '?' "
+        "ELSE nationality END, nationality <> 'VN' AND nationality <> '', is_proposed, "
+        "is_granted, is_released, CASE WHEN proposed_day IS NULL THEN 'none' "
+        "WHEN proposed_day > $day THEN 'late' ELSE 'on_time' END, count(*) FROM lifecycle "
+        "GROUP BY ALL ORDER BY ALL",
+        {"round": round_id, "day": late_after},
+    )
+
+
+def wr_atoms(
+    con: duckdb.DuckDBPyConnection,
+) -> list[tuple[str | None, str, bool, str | None, int]]:
+    """Work-release people per facility, status, placed now and site (when placed)."""
+    return _rows(
+        con,
+        "SELECT facility_id, status, coalesce(is_placed_on_work_release, false) AS placed, "
+        "CASE WHEN placed THEN work_release_site_id END, count(*) FROM work_release "
+        "GROUP BY ALL ORDER BY ALL",
+    )

@@ -55,8 +55,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "the printed figures to a range narrower than {threshold}.",
     ),
     "withheld_note": (
-        "Không công bố chi tiết (quá ít người để bảo vệ; ô “–” ở đây có thể là 0): {lines}.",
-        "Not broken down (too few people to protect; a “–” here may be 0): {lines}.",
+        "Không công bố chi tiết (quá ít người để bảo vệ): {lines}. Ô “–” ở đó, hoặc ở ô "
+        "khác đếm đúng những người đó, có thể là 0.",
+        "Not broken down (too few people to protect): {lines}. A “–” there, or in another "
+        "cell counting the same people, may be 0.",
     ),
     "agency_unknown_note": (
         "Không rõ cơ quan: người không có sự kiện đề nghị của đợt.",

@@ -12,6 +12,12 @@ relation must hide either none of its members or at least two of them.
    and are never hidden, so they are not candidates.
 
 `suppress` is pure: it returns a new `Suppression` and never changes its input.
+
+Each table on its own is not enough: tables of one report share their totals (an agency row
+is the sum of its facilities, a national figure is printed in several tables), and a hidden
+cell of one table can follow from the others. The reports therefore use
+`clemency.reports.disclosure`, which audits everything a report prints at once; `suppress`
+stays as the per-table rule it replaced (the tests show where it fails).
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ from dataclasses import dataclass, field
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
+
+# The kind `Table.hidden` records for every cell a report hides, whatever the reason, and
+# the one mark the renderers show for it: a mark telling "under the threshold" apart from
+# "hidden to protect another cell" would itself prove a small count.
+SUPPRESSED = "suppressed"
+MARK = "–"
 
 # A member of a relation: ("cell", row, column) or ("row_total", row, -1).
 Member = tuple[str, int, int]

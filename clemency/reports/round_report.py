@@ -1,8 +1,16 @@
-"""The amnesty round report MoPS sends upward: tables from the lake → HTML, XLSX and PDF."""
+"""The amnesty round report MoPS sends upward: tables from the lake → HTML, XLSX and PDF.
+
+The tables are built with their true counts, and every count they print (cells, totals,
+cards, chart bars, numbers in notes) is registered with a `DisclosureModel` as a sum of
+atoms of its family (`round_model`). `disclosure.protect` then hides small counts and their
+complements until integer programming shows that no hidden count can be derived from the
+rest, or fails the build naming the cell; `disclosure.apply` blanks them. A table that
+prints a count the model does not know stops the build (`_check_complete`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +23,21 @@ from clemency.lake.layout import Lake
 from clemency.reports import charts, safe_text
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section, Table
+from clemency.reports.disclosure import (
+    COMPLEMENT,
+    PRIMARY,
+    WITHHELD,
+    Audit,
+    DisclosureModel,
+    Place,
+    Spec,
+    apply,
+    protect,
+    register_chart,
+    register_table,
+    unregistered,
+)
 from clemency.reports.i18n import check_language, number, t
-from clemency.reports.privacy import suppress
 
 
 def build_round_report(
@@ -31,25 +52,34 @@ def build_round_report(
     arguments = {"round_id": round_id, "lang": lang, "threshold": threshold, "out": str(out_dir)}
     # round ids come from the mart: never let one name a file outside out_dir
     stem = f"dac-xa-{safe_text.file_part(round_id)}-{lang}"
+    audits: list[Audit] = []
     return write_audited_report(
         lake,
         arguments,
-        lambda: round_report(lake, round_id, lang, threshold, generated_at),
+        lambda: round_report(lake, round_id, lang, threshold, generated_at, audits),
         Path(out_dir),
         stem,
+        audits,
     )
 
 
 def write_audited_report(
-    lake: Lake, arguments: dict[str, Any], build: Callable[[], Report], out_dir: Path, stem: str
+    lake: Lake,
+    arguments: dict[str, Any],
+    build: Callable[[], Report],
+    out_dir: Path,
+    stem: str,
+    audits: list[Audit] | None = None,
 ) -> dict[str, Path]:
     """Build a report and write its formats as one run on the audit trail: its inputs the
-    curated marts as they are now, its outputs the files written."""
+    curated marts as they are now, its outputs the files written (with what the small-count
+    audit `build` appends to `audits` found, and how long it took)."""
     with audited(lake, "report", arguments) as record:
         record.inputs = [file_entry(path, lake) for path in sorted(lake.curated.glob("*.parquet"))]
         files = write_formats(build(), out_dir, stem)
+        details = {"disclosure_audit": audits[-1].summary()} if audits else {}
         for path in files.values():
-            record.add_output(path, lake)
+            record.add_output(path, lake, **details)
         return files
 
 
@@ -88,7 +118,7 @@ def plain_table(
     return table
 
 
-def suppressed_table(
+def count_table(
     key: str,
     title: str,
     label_headers: list[str],
@@ -96,30 +126,19 @@ def suppressed_table(
     count_headers: list[str],
     counts: list[list[int]],
     lang: str,
-    threshold: int,
     total_header: str | None = None,
 ) -> Table:
-    """A facility-level table: small counts and their complements hidden (privacy.suppress).
-
-    With `total_header` the row total comes first after the labels and the count columns
-    add up to it. The totals row holds the true national totals (aggregates, not hidden)."""
-    result = suppress(counts, threshold, row_totals=total_header is not None)
-    offset = len(label_headers) + (1 if total_header else 0)
-    rows = []
-    hidden: dict[tuple[int, int], str] = {}
-    for r, label in enumerate(labels):
-        row = list(label)
-        if total_header:
-            row.append(result.row_totals[r] if result.row_totals else None)
-            if r in result.hidden_row_totals:
-                hidden[(r, len(label_headers))] = result.hidden_row_totals[r]
-        row.extend(result.cells[r])
-        rows.append(row)
-    for (r, c), kind in result.hidden.items():
-        hidden[(r, offset + c)] = kind
+    """A table of counts per facility, agency, province, site…: the labels, with
+    `total_header` the row total first, then the counts; the totals row adds up every
+    column. Nothing is hidden here: the report's `DisclosureModel` decides what to hide,
+    over all of its tables at once (`disclosure.protect`)."""
+    rows = [
+        [*label, *([sum(row)] if total_header else []), *row]
+        for label, row in zip(labels, counts, strict=True)
+    ]
     headers = [*label_headers, *([total_header] if total_header else []), *count_headers]
     kinds = ["text"] * len(label_headers) + ["int"] * (len(headers) - len(label_headers))
-    table = Table(key, title, headers, kinds, rows, hidden=hidden, threshold=threshold)
+    table = Table(key, title, headers, kinds, rows)
     if labels:
         column_sums = [sum(col) for col in zip(*counts, strict=True)] if counts else []
         grand = [sum(map(sum, counts))] if total_header else []
@@ -129,14 +148,6 @@ def suppressed_table(
             *grand,
             *column_sums,
         ]
-    if hidden:
-        table.notes.append(t("privacy_note", lang, threshold=threshold))
-    if result.unprotected:
-        table.notes.append(
-            "Chỉ có một cơ sở: ô ẩn có thể suy ra từ tổng toàn quốc."
-            if lang == "vi"
-            else "Only one facility: hidden cells can be derived from the national totals."
-        )
     return table
 
 
@@ -157,11 +168,162 @@ def province_label(name_vi: str, lang: str, seeds: dict[str, dict[str, str]]) ->
     return seeds.get(name_vi, {}).get("name_en", name_vi) if lang == "en" else name_vi
 
 
+# --- the disclosure model: what every count of the report adds up from ----------------------
+
+# The columns of a status table: considered (the four statuses), then each status.
+STATUS_COLUMNS: dict[int, Spec] = {
+    0: (None, {"status": tuple(STATUSES)}),
+    **{1 + i: (None, {"status": s}) for i, s in enumerate(STATUSES)},
+}
+# Rows of the national table (and the cards): the first eight are national figures.
+NATIONAL: list[Spec] = [
+    ("status", {}),
+    *(("status", {"status": s}) for s in STATUSES),
+    ("lifecycle", {"proposed": True}),
+    ("lifecycle", {"granted": True}),
+    ("lifecycle", {"released": True}),
+    ("nationality", {"foreign": True}),
+    ("lifecycle", {"foreign": True, "granted": True}),
+]
+# Who can be in the lifecycle (proposed, granted, released; when proposed, the proposal day
+# against the facility-list deadline): released people were granted.
+LIFECYCLE_FLAGS = [
+    *((True, g, r, day) for g, r in ((False, False), (True, False), (True, True))
+      for day in ("late", "on_time", "none")),
+    (False, True, False, "none"),
+    (False, True, True, "none"),
+]  # fmt: skip
+
+
+def shifted(columns: dict[int, Spec], offset: int) -> dict[int, Spec]:
+    return {offset + c: spec for c, spec in columns.items()}
+
+
+def round_model(
+    con: duckdb.DuckDBPyConnection, round_id: str, threshold: int, late_after: dt.date | None
+) -> DisclosureModel:
+    """The families of the round report: people per facility and status, the people
+    missing each criterion per facility and status, people per nationality and status, the
+    lifecycle per agency and nationality, and each special category against the statuses.
+
+    Each family's atoms are the cross product of every value its tables print as a row or
+    column (and every value in the data): a reader knows no more about which of them are
+    empty than the printed zeros say."""
+    model = DisclosureModel(threshold)
+    people = d.status_atoms(con, round_id)
+    statuses = [*STATUSES, *sorted({row[4] for row in people} - set(STATUSES))]
+    status = Counter[tuple[str, str, str, str]]()
+    nationality = Counter[tuple[str, bool, str]]()
+    for facility, agency, province, nat, s, n in people:
+        status[(facility, agency, province, s)] += n
+        nationality[(nat, nat != "VN", s)] += n
+    combos = sorted({row[:3] for row in people})
+    model.family("status", ("facility", "agency", "province", "status"),
+                 {(*c, s): status[(*c, s)] for c in combos for s in statuses})  # fmt: skip
+    foreign_rows = sorted(d.foreigners_by_nationality(con, round_id))
+    nats = sorted({row[3] for row in people} | set(foreign_rows) | {"VN"})
+    family = model.family("nationality", ("nat_label", "foreign", "status"),
+                          {(n, n != "VN", s): nationality[(n, n != "VN", s)]
+                           for n in nats for s in statuses})  # fmt: skip
+    national = {s: sum(v for k, v in status.items() if k[3] == s) for s in statuses}
+    for s in statuses:  # the national statuses, printed with the status family
+        model.show("nationality", family.select(status=s), national[s], None, protected=True)
+    _reason_family(model, con, round_id, statuses)
+    printed = {"agencies": agency_rows(con, round_id), "nationalities": foreign_rows}
+    _lifecycle_family(model, d.lifecycle_atoms(con, round_id, late_after), printed)
+    _special_families(model, d.special_category_counts(con, round_id), national)
+    return model
+
+
+def agency_rows(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
+    """The agencies the agency tables print: MoPS and MND always, any other in the mart,
+    and "" (unknown) when people of the round's events have no known agency."""
+    by_agency = d.status_counts(con, round_id, "agency")
+    agencies = ["MoPS", "MND", *sorted(set(by_agency) - {"MoPS", "MND"})]
+    unattributed = d.lifecycle_counts(con, round_id).get("", {})
+    if any(unattributed.values()) and "" not in agencies:
+        agencies.append("")
+    return agencies
+
+
+def _reason_family(
+    model: DisclosureModel, con: duckdb.DuckDBPyConnection, round_id: str, statuses: list[str]
+) -> None:
+    """One family per criterion: the people missing it per facility and status. The
+    facility, agency and national reason tables are its marginals; what the rules make
+    public links it to the status family: an eligible person misses no criterion, and a
+    person misses one once, so the people of a facility and status missing it are at most
+    the people of that facility and status (both checked on the mart first)."""
+    rows = d.reason_atoms(con, round_id)
+    premises = d.reason_premises(con, round_id)
+    people = model.families["status"]
+    combos = sorted({key[:3] for key in people.keys})
+    domain = [s for s in statuses if s != "eligible" or premises["eligible_with_reason"]]
+    domain += sorted({row[3] for row in rows} - set(domain))
+    counts = Counter[tuple[str, str, str, str, str]]()
+    for facility, agency, province, s, reason, n in rows:
+        counts[(reason, facility, agency, province, s)] += n
+    for r in sorted({row[4] for row in rows}, key=str):
+        name = f"reasons:{r}"
+        atoms = {(*c, s): counts[(r, *c, s)] for c in combos for s in domain}
+        family = model.family(name, ("facility", "agency", "province", "status"), atoms)
+        if premises["repeated"]:
+            continue
+        for (facility, agency, province), s in itertools.product(combos, domain):
+            where = {"facility": facility, "agency": agency, "province": province, "status": s}
+            missed, cell = family.select(**where), people.select(**where)
+            if missed and family.total(missed) <= people.total(cell):
+                model.link((name, missed), ("status", cell))
+
+
+def _lifecycle_family(model: DisclosureModel, rows: list[tuple], printed: dict[str, list]) -> None:
+    """Proposed, granted, released per agency and nationality (and proposal day)."""
+    counts = Counter[tuple]()
+    for row in rows:
+        counts[tuple(row[:-1])] += row[-1]
+    agencies = sorted({row[0] for row in rows} | set(printed["agencies"]))
+    nats = {(row[1], row[2]) for row in rows} | {("VN", False)}
+    for label in printed["nationalities"]:  # "?" may be a missing or an unknown nationality
+        nats |= {(label, True), (label, False)} if label == "?" else {(label, True)}
+    atoms: dict[tuple, int] = {(a, *nat, *flags): counts[(a, *nat, *flags)]
+                               for a in agencies for nat in sorted(nats)
+                               for flags in LIFECYCLE_FLAGS}  # fmt: skip
+    for key, n in counts.items():  # anything the flags above do not foresee
+        atoms.setdefault(key, n)
+    model.family(
+        "lifecycle",
+        ("agency", "nat_label", "foreign", "proposed", "granted", "released", "day"),
+        atoms,
+    )
+
+
+def _special_families(
+    model: DisclosureModel, special: dict[str, Counter], national: dict[str, int]
+) -> None:
+    """Each category against the national statuses: in it or not, per status."""
+    for category in sorted(special, key=str):
+        statuses = [*national, *sorted(set(special[category]) - set(national))]
+        inside = {s: special[category].get(s, 0) for s in statuses}
+        name = f"special:{category}"
+        family = model.family(name, ("member", "status"),
+                              {**{(True, s): inside[s] for s in statuses},
+                               **{(False, s): max(national.get(s, 0) - inside[s], 0)
+                                  for s in statuses}})  # fmt: skip
+        for s in statuses:
+            if national.get(s, 0) >= inside[s]:
+                model.show(name, family.select(status=s), national.get(s, 0), None,
+                           protected=True)  # fmt: skip
+
+
 # --- sections ------------------------------------------------------------------------------
 
 
 def _status_sections(
-    con: duckdb.DuckDBPyConnection, round_id: str, lang: str, threshold: int, registry
+    con: duckdb.DuckDBPyConnection,
+    round_id: str,
+    lang: str,
+    registry: dict[str, dict[str, Any]],
+    model: DisclosureModel,
 ) -> list[Section]:
     national = d.status_counts(con, round_id).get("", Counter())
     life = d.lifecycle_counts(con, round_id)
@@ -186,21 +348,21 @@ def _status_sections(
         lang,
         total=False,
     )
+    register_table(model, national_table, NATIONAL, {1: (None, {})}, protected_rows=range(8))
     bars = [(t(s, lang), national.get(s, 0)) for s in STATUSES]
     national_table.chart = charts.bar_chart(
         t("chart_statuses", lang), bars, number=lambda v: number(v, lang)
     )
     national_table.chart_data = {"title": t("chart_statuses", lang), "items": bars}
+    register_chart(model, national_table, [("status", {"status": s}) for s in STATUSES])
 
     by_agency = d.status_counts(con, round_id, "agency")
-    agencies = ["MoPS", "MND", *sorted(set(by_agency) - {"MoPS", "MND"})]
+    agencies = agency_rows(con, round_id)
     unattributed = life.get("", {})
-    if any(unattributed.values()) and "" not in agencies:
-        agencies.append("")
-    # Agencies get the small-cell rule too: an agency with a single facility would
-    # otherwise print that facility's hidden counts in the clear.
+    # Agencies and provinces are marginals of the facility table: one model audits them all
+    # (an agency with a single facility is that facility's row).
     agency_labels = [[a or t("unknown", lang)] for a in agencies]
-    agency_table = suppressed_table(
+    agency_table = count_table(
         "agency",
         t("sec_agency", lang),
         [t("col_agency", lang)],
@@ -208,10 +370,11 @@ def _status_sections(
         [t(s, lang) for s in STATUSES],
         [[by_agency.get(a, Counter()).get(s, 0) for s in STATUSES] for a in agencies],
         lang,
-        threshold,
         total_header=t("col_considered", lang),
     )
-    lifecycle_table = suppressed_table(
+    register_table(model, agency_table, [("status", {"agency": a}) for a in agencies],
+                   shifted(STATUS_COLUMNS, 1), total=True, protected_total=True)  # fmt: skip
+    lifecycle_table = count_table(
         "agency_lifecycle",
         t("sec_agency_lifecycle", lang),
         [t("col_agency", lang)],
@@ -222,21 +385,16 @@ def _status_sections(
             for a in agencies
         ],
         lang,
-        threshold,
     )
-    if any(unattributed.values()):
-        agency_table.notes.append(
-            ("Không rõ cơ quan: không có sự kiện đề nghị của đợt: " if lang == "vi" else
-             "Agency unknown: no proposal event in the round: ")
-            + ", ".join(f"{t(k, lang)} {v}" for k, v in unattributed.items() if v)
-        )  # fmt: skip
+    register_table(model, lifecycle_table, [("lifecycle", {"agency": a}) for a in agencies],
+                   shifted(FUNNEL_COLUMNS, 1), total=True, protected_total=True)  # fmt: skip
+    if any(unattributed.values()):  # what the "unknown" row means; its counts are in the row
+        agency_table.notes.append(t("agency_unknown_note", lang))
 
     seeds = {p["name_vi"]: p for p in d.provinces()}
     by_province = d.status_counts(con, round_id, "province")
     names = [*seeds, *sorted(set(by_province) - set(seeds))]
-    # Provinces get the facility rule too: a province with one facility would otherwise
-    # print that facility's hidden counts in the clear.
-    province_table = suppressed_table(
+    province_table = count_table(
         "province",
         t("sec_province", lang),
         [t("col_province", lang)],
@@ -244,13 +402,14 @@ def _status_sections(
         [t(s, lang) for s in STATUSES],
         [[by_province.get(p, Counter()).get(s, 0) for s in STATUSES] for p in names],
         lang,
-        threshold,
         total_header=t("col_considered", lang),
     )
+    register_table(model, province_table, [("status", {"province": p}) for p in names],
+                   shifted(STATUS_COLUMNS, 1), total=True, protected_total=True)  # fmt: skip
 
     by_facility = d.status_counts(con, round_id, "facility_id")
     facility_ids = sorted(by_facility)
-    facility_table = suppressed_table(
+    facility_table = count_table(
         "facility",
         t("sec_facility", lang),
         [t("col_facility", lang), t("col_agency", lang), t("col_province", lang)],
@@ -265,9 +424,10 @@ def _status_sections(
         [t(s, lang) for s in STATUSES],
         [[by_facility[f].get(s, 0) for s in STATUSES] for f in facility_ids],
         lang,
-        threshold,
         total_header=t("col_considered", lang),
     )
+    register_table(model, facility_table, [("status", {"facility": f}) for f in facility_ids],
+                   shifted(STATUS_COLUMNS, 3), total=True, protected_total=True)  # fmt: skip
     return [
         Section(t("sec_national", lang), [national_table]),
         Section(t("sec_agency", lang), [agency_table, lifecycle_table]),
@@ -280,8 +440,19 @@ def funnel_headers(lang: str) -> list[str]:
     return [t("col_proposed", lang), t("col_granted", lang), t("col_released", lang)]
 
 
+FUNNEL_COLUMNS: dict[int, Spec] = {
+    0: (None, {"proposed": True}),
+    1: (None, {"granted": True}),
+    2: (None, {"released": True}),
+}
+
+
 def _reason_sections(
-    con: duckdb.DuckDBPyConnection, round_id: str, lang: str, threshold: int, registry
+    con: duckdb.DuckDBPyConnection,
+    round_id: str,
+    lang: str,
+    registry: dict[str, dict[str, Any]],
+    model: DisclosureModel,
 ) -> list[Section]:
     by_status = d.reason_counts(con, round_id, "status")
     reasons = sorted(
@@ -301,6 +472,9 @@ def _reason_sections(
         lang,
         total=False,
     )
+    register_table(model, national, [(f"reasons:{r}", {}) for r in reasons],
+                   {2 + i: (None, {"status": s}) for i, s in enumerate(unmet_statuses)},
+                   protected=True)  # fmt: skip
     national.notes.append(
         "Một người có thể chưa đạt nhiều tiêu chí: các dòng không cộng dồn."
         if lang == "vi"
@@ -311,6 +485,7 @@ def _reason_sections(
         t("chart_reasons", lang), bars, number=lambda v: number(v, lang)
     )
     national.chart_data = {"title": t("chart_reasons", lang), "items": bars}
+    register_chart(model, national, [(f"reasons:{r}", {}) for r in reasons])
 
     by_agency = d.reason_counts(con, round_id, "agency")
     agencies = ["MoPS", "MND", *sorted(set(by_agency) - {"MoPS", "MND"})]
@@ -323,9 +498,11 @@ def _reason_sections(
         lang,
         total=False,
     )
+    register_table(model, agency, [(f"reasons:{r}", {}) for r in reasons],
+                   {1 + j: (None, {"agency": a}) for j, a in enumerate(agencies)})  # fmt: skip
     by_facility = d.reason_counts(con, round_id, "facility_id")
     facility_ids = sorted(by_facility)
-    facility = suppressed_table(
+    facility = count_table(
         "reasons_facility",
         t("sec_reasons_facility", lang),
         [t("col_facility", lang)],
@@ -333,26 +510,32 @@ def _reason_sections(
         [t(r, lang) for r in reasons],
         [[by_facility[f].get(r, 0) for r in reasons] for f in facility_ids],
         lang,
-        threshold,
     )
-    if facility.total:
-        facility.total = None  # reasons overlap per person; the national table has the totals
+    facility.total = None  # reasons overlap per person; the national table has the totals
+    register_table(model, facility, [(None, {"facility": f}) for f in facility_ids],
+                   {1 + j: (f"reasons:{r}", {}) for j, r in enumerate(reasons)})  # fmt: skip
     return [
         Section(t("sec_reasons", lang), [national, agency, facility]),
     ]
 
 
-def _special_and_foreigners(con, round_id: str, lang: str) -> list[Section]:
+def _special_and_foreigners(con, round_id: str, lang: str, model: DisclosureModel) -> list[Section]:
     special = d.special_category_counts(con, round_id)
+    categories = sorted(special)
     special_table = plain_table(
         "special",
         t("sec_special", lang),
         [t("col_category", lang), *status_headers(lang)],
         ["text"] + ["int"] * 5,
-        [[t(c, lang), *status_row(Counter(special[c]))] for c in sorted(special)],
+        [[t(c, lang), *status_row(Counter(special[c]))] for c in categories],
         lang,
         total=False,
     )
+    # a national breakdown of a sensitive attribute: the same threshold and audit
+    # considered: every status of the category (status_row adds them all up)
+    register_table(model, special_table,
+                   [(f"special:{c}", {"member": True}) for c in categories],
+                   shifted(STATUS_COLUMNS, 1) | {1: (None, {})})  # fmt: skip
     if not special:
         special_table.notes.append(t("no_rows", lang))
     foreign = d.foreigners_by_nationality(con, round_id)
@@ -369,6 +552,12 @@ def _special_and_foreigners(con, round_id: str, lang: str) -> list[Section]:
         ],
         lang,
     )  # fmt: skip
+    columns: dict[int, Spec] = {
+        c: ("nationality", filters) for c, (_, filters) in shifted(STATUS_COLUMNS, 1).items()
+    }
+    columns |= {6: ("lifecycle", {"proposed": True}), 7: ("lifecycle", {"granted": True})}
+    register_table(model, foreign_table, [(None, {"nat_label": n}) for n in sorted(foreign)],
+                   columns, total=True)  # fmt: skip
     if not foreign:
         foreign_table.notes.append(t("no_rows", lang))
     return [
@@ -377,7 +566,7 @@ def _special_and_foreigners(con, round_id: str, lang: str) -> list[Section]:
     ]
 
 
-def _comparison(con, round_id: str, lang: str) -> Section:
+def _comparison(con, round_id: str, lang: str, model: DisclosureModel) -> Section:
     rows = d.round_comparison(con)
     table = plain_table(
         "rounds",
@@ -394,11 +583,20 @@ def _comparison(con, round_id: str, lang: str) -> Section:
         lang,
         total=False,
     )  # fmt: skip
+    # this round's row repeats its national figures; other rounds' rows are theirs
+    columns: dict[int, Spec] = {3: ("status", {})}
+    columns |= {4 + i: ("status", {"status": s}) for i, s in enumerate(STATUSES)}
+    columns |= {8 + c: ("lifecycle", spec[1]) for c, spec in FUNNEL_COLUMNS.items()}
+    this = [i for i, r in enumerate(rows) if r["round_id"] == round_id]
+    register_table(model, table, [(None, {})] * len(rows), columns, protected=True,
+                   only_rows=this)  # fmt: skip
     table.notes.append("* đợt của báo cáo này" if lang == "vi" else "* the round of this report")
     return Section(t("sec_comparison", lang), [table])
 
 
-def _timeline(con, round_id: str, info: dict[str, Any], lang: str) -> Section:
+def _timeline(
+    con, round_id: str, info: dict[str, Any], lang: str, model: DisclosureModel
+) -> Section:
     dates = d.round_dates(con, round_id)
     candidates: list[tuple[dt.date | None, str, str]] = []
     signed = info.get("signed_date")
@@ -429,6 +627,15 @@ def _timeline(con, round_id: str, info: dict[str, Any], lang: str) -> Section:
         lists_due = d.procedural_deadlines(signed)["tl_facility_lists"]
         late = d.proposals_after(con, round_id, lists_due)
         table.notes.append(t("late_proposals", lang, late=late, total=dates["proposals"]))
+        # national figures of the proposals, printed in a note: audited like the tables
+        family = model.families["lifecycle"]
+        for i, (days, value) in enumerate(
+            [(("late",), late), (("late", "on_time"), dates["proposals"])]
+        ):
+            label = t("late_proposals", lang, late="…", total="…")
+            place = Place(table.key, table.title, None, len(table.notes) - 1, label, str(i),
+                          "note")  # fmt: skip
+            model.show("lifecycle", family.select(day=days), value, place, protected=True)
     table.notes.append(t("timeline_note", lang))
     table.chart = charts.timeline(
         t("sec_timeline", lang), [(day, t(key, lang), kind) for day, key, kind in milestones]
@@ -436,9 +643,16 @@ def _timeline(con, round_id: str, info: dict[str, Any], lang: str) -> Section:
     return Section(t("sec_timeline", lang), [table])
 
 
-def annex_sections(lake: Lake, con: duckdb.DuckDBPyConnection, as_of: dt.date, lang: str,
-                   rule_versions: list[str]) -> list[Section]:  # fmt: skip
-    """The data-quality annex every report carries."""
+def annex_sections(
+    lake: Lake,
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    lang: str,
+    rule_versions: list[str],
+    audit: Audit | None = None,
+) -> list[Section]:
+    """The data-quality annex every report carries (with `audit`, what the small-count
+    audit found)."""
     days, topics, counts = d.events_per_topic_day(con, as_of)
     ingest = plain_table(
         "dq_ingest",
@@ -514,7 +728,37 @@ def annex_sections(lake: Lake, con: duckdb.DuckDBPyConnection, as_of: dt.date, l
         lang,
         total=False,
     )
-    return [Section(t("sec_annex", lang), [ingest, quarantine, gx, fresh, lineage, offsets])]
+    tables = [ingest, quarantine, gx, fresh, lineage, offsets]
+    if audit is not None:
+        tables.append(disclosure_table(audit, lang))
+    return [Section(t("sec_annex", lang), tables)]
+
+
+def disclosure_table(audit: Audit, lang: str) -> Table:
+    """The audit's result: what it read, what it hid, the narrowest interval it left. Its run
+    time goes to the run's audit trail, so that the same inputs give the same bytes."""
+    cells = audit.hidden_cells
+    rows = [
+        [t("dq_tables_audited", lang), f"{len(audit.tables)}: " + "; ".join(audit.tables)],
+        [t("dq_hidden_primary", lang), number(cells[PRIMARY], lang)],
+        [t("dq_hidden_complementary", lang), number(cells[COMPLEMENT], lang)],
+        [t("dq_hidden_withheld", lang), number(cells[WITHHELD], lang)],
+        [t("dq_narrowest", lang), audit.describe_narrowest(where=False)],
+        [t("dq_solves", lang), number(audit.solves, lang)],
+        [t("dq_run_time", lang), t("dq_run_time_where", lang)],
+    ]
+    table = plain_table(
+        "dq_disclosure",
+        t("sec_disclosure", lang),
+        [t("col_item", lang), t("col_value", lang)],
+        ["text", "text"],
+        rows,
+        lang,
+        total=False,
+    )
+    if audit.withheld:
+        table.notes.append(t("withheld_note", lang, lines=", ".join(audit.withheld)))
+    return table
 
 
 def round_report(
@@ -523,8 +767,11 @@ def round_report(
     lang: str = "vi",
     threshold: int = 5,
     generated_at: dt.datetime | None = None,
+    audits: list[Audit] | None = None,
 ) -> Report:
-    """Gather every table of the round report (no files written)."""
+    """Gather every table of the round report (no files written). Every count is audited
+    for small-count disclosure before the annex is added: a `DisclosureError` names the
+    first cell nothing can protect. The audit is appended to `audits` when given."""
     check_language(lang)
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     con = d.connect(lake)
@@ -537,20 +784,12 @@ def round_report(
             raise ValueError("the amnesty mart has no as_of_date")
         con.close()
         con = d.connect(lake, as_of)
-        info = d.round_info(con, round_id)
-        registry = d.facilities(con)
-        national = d.status_counts(con, round_id).get("", Counter())
-        life = d.lifecycle_counts(con, round_id).get("*", {})
-        sections = [
-            *_status_sections(con, round_id, lang, threshold, registry),
-            *_reason_sections(con, round_id, lang, threshold, registry),
-            *_special_and_foreigners(con, round_id, lang),
-            _comparison(con, round_id, lang),
-            _timeline(con, round_id, info, lang),
-            *annex_sections(lake, con, as_of, lang, info["rule_versions"]),
-        ]
+        sections, cards, info, audit = round_tables(con, round_id, lang, threshold)
+        sections += annex_sections(lake, con, as_of, lang, info["rule_versions"], audit)
     finally:
         con.close()
+    if audits is not None:
+        audits.append(audit)
     meta = [
         t(
             "meta_round",
@@ -562,14 +801,7 @@ def round_report(
             rules=", ".join(info["rule_versions"]),
         ),
         t("generated", lang, at=generated_at.strftime("%Y-%m-%d %H:%M UTC")),
-        t("privacy_note", lang, threshold=threshold),
-    ]
-    cards = [
-        (t("considered", lang), sum(national.values())),
-        *((t(s, lang), national.get(s, 0)) for s in STATUSES),
-        (t("proposed", lang), life.get("proposed", 0)),
-        (t("granted", lang), life.get("granted", 0)),
-        (t("released", lang), life.get("released", 0)),
+        t("privacy_note_audited", lang, threshold=threshold),
     ]
     return Report(
         lang=lang,
@@ -579,6 +811,64 @@ def round_report(
         sections=sections,
         generated_at=generated_at,
     )
+
+
+def round_tables(
+    con: duckdb.DuckDBPyConnection, round_id: str, lang: str, threshold: int
+) -> tuple[list[Section], list[tuple[str, int]], dict[str, Any], Audit]:
+    """The round's sections and key figures, every count registered with the disclosure
+    model and protected (`disclosure.protect`, which raises `DisclosureError`); the round's
+    declaration and the audit's result."""
+    info = d.round_info(con, round_id)
+    registry = d.facilities(con)
+    national = d.status_counts(con, round_id).get("", Counter())
+    life = d.lifecycle_counts(con, round_id).get("*", {})
+    signed = info.get("signed_date")
+    lists_due = d.procedural_deadlines(signed)["tl_facility_lists"] if signed else None
+    model = round_model(con, round_id, threshold, lists_due)
+    sections = [
+        *_status_sections(con, round_id, lang, registry, model),
+        *_reason_sections(con, round_id, lang, registry, model),
+        *_special_and_foreigners(con, round_id, lang, model),
+        _comparison(con, round_id, lang, model),
+        _timeline(con, round_id, info, lang, model),
+    ]
+    cards = [
+        (t("considered", lang), sum(national.values())),
+        *((t(s, lang), national.get(s, 0)) for s in STATUSES),
+        (t("proposed", lang), life.get("proposed", 0)),
+        (t("granted", lang), life.get("granted", 0)),
+        (t("released", lang), life.get("released", 0)),
+    ]
+    register_cards(model, cards, NATIONAL[:8], lang)
+    tables = [table for section in sections for table in section.tables]
+    _check_complete(model, tables, round_id)
+    audit = protect(model)
+    apply(model, tables, lang)
+    return sections, cards, info, audit
+
+
+def register_cards(
+    model: DisclosureModel, cards: list[tuple[str, int]], specs: list[Spec], lang: str
+) -> None:
+    """The key figures at the top: national figures, audited like every other count."""
+    for i, ((label, value), (family, filters)) in enumerate(zip(cards, specs, strict=True)):
+        assert family is not None
+        place = Place("cards", t("key_figures", lang), None, i, label, "", "card")
+        model.show(family, model.families[family].select(**filters), value, place, protected=True)
+
+
+def _check_complete(model: DisclosureModel, tables: list[Table], round_id: str) -> None:
+    """Every count a table of the report prints must be in the model."""
+    for table in tables:
+        exempt: list[int] = []
+        if table.key == "rounds":  # the other rounds' national figures
+            exempt = [i for i, row in enumerate(table.rows) if row[0] != f"{round_id} *"]
+        missing = unregistered(model, table, exempt)
+        if missing:
+            raise ValueError(
+                f"table {table.key}: counts the disclosure audit does not see: {missing[:3]}"
+            )
 
 
 def build_reports_for_rounds(
