@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from clemency.lake import locks
 from clemency.lake.audit import audited, file_entry
 from clemency.lake.layout import Lake
 from clemency.reports import charts, safe_text
@@ -38,6 +39,8 @@ from clemency.reports.disclosure import (
     unregistered,
 )
 from clemency.reports.i18n import check_language, number, t
+
+REPORT_LOCK_WAIT_S = 120.0  # another report of the same lake is being written
 
 
 def build_round_report(
@@ -74,8 +77,13 @@ def write_audited_report(
     """Build a report and write its formats as one run on the audit trail: its inputs the
     curated marts as they are now, its outputs the files written (with what the small-count
     audit `build` appends to `audits` found, and how long it took)."""
-    with audited(lake, "report", arguments) as record:
-        record.inputs = [file_entry(path, lake) for path in sorted(lake.curated.glob("*.parquet"))]
+    with (
+        audited(lake, "report", arguments) as record,
+        # one report writer at a time per lake: two never interleave their files
+        locks.hold(lake, "report", REPORT_LOCK_WAIT_S, record.run_id),
+    ):
+        read = [lake.mart(name) for name in ("amnesty_eligibility", "work_release_eligibility")]
+        record.inputs = [file_entry(path, lake) for path in read if path.exists()]
         files = write_formats(build(), out_dir, stem)
         details = {"disclosure_audit": audits[-1].summary()} if audits else {}
         for path in files.values():
