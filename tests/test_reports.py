@@ -304,6 +304,11 @@ def test_annex_shows_lineage_and_freshness(lake, round_files):
     assert offsets.max_row >= 4 and all(
         isinstance(r[2], int) for r in offsets.iter_rows(min_row=2, values_only=True)
     )
+    # referential gaps, from the data_quality_gaps mart of the same set: each kind, counted
+    gaps = {r[0]: r[1:] for r in _sheet(wb, t("sec_gaps")).iter_rows(min_row=2, values_only=True)}
+    published = {g["gap"]: g for g in pq.read_table(lake.mart("data_quality_gaps")).to_pylist()}
+    assert set(gaps) == set(published) and published
+    assert all(gaps[g][0] == published[g]["gap_rows"] for g in published)
 
 
 @pytest.mark.slow

@@ -656,3 +656,14 @@ def wr_atoms(
         "CASE WHEN placed THEN work_release_site_id END, count(*) FROM work_release "
         "GROUP BY ALL ORDER BY ALL",
     )
+
+
+def referential_gaps(lake: Lake, as_of: dt.date) -> list[dict[str, Any]]:
+    """The build's referential gaps (records, never people: the `data_quality_gaps` mart of
+    the set the report reads); none for a lake built before that mart existed."""
+    path = lake.mart("data_quality_gaps", as_of)
+    if not path.exists():
+        path = lake.mart("data_quality_gaps")
+    if not path.exists():
+        return []
+    return sorted(pq.read_table(path).to_pylist(), key=lambda row: row["gap"])

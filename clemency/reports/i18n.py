@@ -106,6 +106,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Events ingested per source and day (last 14 days)",
     ),
     "sec_quarantine": ("Bản ghi bị cách ly theo lý do", "Quarantined records by reason"),
+    "sec_gaps": (
+        "Thiếu liên kết giữa các nguồn (quyết định vẫn được lập, phần thiếu để trống)",
+        "Referential gaps between the sources (decisions kept, the missing parts unknown)",
+    ),
+    "col_gap": ("Loại thiếu", "Gap"),
+    "col_checked": ("Số bản ghi đã kiểm tra", "Records checked"),
     "sec_gx": ("Kết quả kiểm định (Great Expectations)", "Validation results (Great Expectations)"),
     "sec_freshness": ("Độ cập nhật của từng nguồn", "Freshness of each source"),
     "sec_lineage": ("Nguồn gốc dữ liệu", "Lineage"),

@@ -681,6 +681,15 @@ def annex_sections(
     )
     if not reasons:
         quarantine.notes.append(t("no_rows", lang))
+    gaps = plain_table(
+        "dq_gaps",
+        t("sec_gaps", lang),
+        [t("col_gap", lang), t("col_records", lang), t("col_checked", lang)],
+        ["text", "int", "int"],
+        [[g["gap"], g["gap_rows"], g["checked_rows"]] for g in d.referential_gaps(lake, as_of)],
+        lang,
+        total=False,
+    )
     gx_rows = d.gx_summary(lake)
     gx = plain_table(
         "dq_gx",
@@ -736,7 +745,7 @@ def annex_sections(
         lang,
         total=False,
     )
-    tables = [ingest, quarantine, gx, fresh, lineage, offsets]
+    tables = [ingest, quarantine, gaps, gx, fresh, lineage, offsets]
     if audit is not None:
         tables.append(disclosure_table(audit, lang))
     return [Section(t("sec_annex", lang), tables)]
