@@ -484,7 +484,7 @@ def test_eligibility_daily_builds_the_curated_marts_as_of_the_interval_start(dai
     assert {row["as_of_date"] for row in population} == {DAILY_AS_OF}
     assert sum(row["people_admitted"] for row in population) == 1
     assert _xcom(run, "transform") == DAILY_AS_OF.isoformat()
-    assert {"as_of": DAILY_AS_OF.isoformat()} in _asset_extras(CURATED_URI)
+    assert {"as_of": DAILY_AS_OF.isoformat(), "latest": True} in _asset_extras(CURATED_URI)
     assert Path(_xcom(run, "summary")) == lake.reports / f"summary-{DAILY_AS_OF}.html"
     assert (lake.reports / f"summary-{DAILY_AS_OF}.html").is_file()
 
