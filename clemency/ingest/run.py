@@ -171,7 +171,7 @@ class IngestRun:
         positions = {tp: read_position(self.lake, tp.topic, tp.partition) for tp in partitions}
         # first check every partition against the lake, then change anything
         self._check_logs(consumer, positions, beginnings)
-        starts = {tp: self._start(consumer, tp, positions[tp]) for tp in partitions}
+        starts = {tp: self._start(consumer, tp, positions[tp], beginnings[tp]) for tp in partitions}
         recover_interrupted_runs(self.lake)
         ledgers = {}
         for tp in partitions:
@@ -239,11 +239,17 @@ class IngestRun:
                     "this log into a new lake (CLEMENCY_LAKE)."
                 )
 
-    def _start(self, consumer: KafkaConsumer, tp: TopicPartition, position: Position | None) -> int:
+    def _start(
+        self,
+        consumer: KafkaConsumer,
+        tp: TopicPartition,
+        position: Position | None,
+        beginning: int,
+    ) -> int:
         """The later of the committed offset and the lake's next offset."""
         committed = consumer.committed(tp)
         if position is None:
-            return committed if committed is not None else consumer.beginning_offsets([tp])[tp]
+            return committed if committed is not None else beginning
         expected = position.next_offset
         if committed is not None and committed > expected:
             log.warning(

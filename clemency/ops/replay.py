@@ -109,9 +109,14 @@ def replay(
             wanted = _partitions(consumer, bootstrap_servers, topic, partitions)
             consumer.assign(wanted)
             targets = _targets(lake, wanted, from_offset, to_timestamp)
+            earliest = consumer.beginning_offsets(wanted)
+            # every partition checked before any is rewound: a refusal changes nothing
+            starts = {
+                tp: file_start(lake, topic, tp.partition, _checked(lake, tp, targets, earliest[tp]))
+                for tp in wanted
+            }
             rewound = []
-            for tp in wanted:
-                start = file_start(lake, topic, tp.partition, _checked(lake, consumer, tp, targets))
+            for tp, start in starts.items():
                 before = consumer.committed(tp)
                 if not dry_run:
                     write_position(lake, Position(topic, tp.partition, start, None))
@@ -175,13 +180,13 @@ def _first_offset_since(lake: Lake, tp: TopicPartition, when: dt.datetime) -> in
 
 def _checked(
     lake: Lake,
-    consumer: KafkaConsumer,
     tp: TopicPartition,
     targets: dict[TopicPartition, int | None],
+    earliest: int,
 ) -> int:
-    """The target offset, refused unless both the broker and the lake hold it."""
+    """The target offset, refused unless both the broker (from `earliest`) and the lake
+    hold it."""
     where = f"{tp.topic}/{tp.partition}"
-    earliest = consumer.beginning_offsets([tp])[tp]
     position = read_position(lake, tp.topic, tp.partition)
     landed_up_to = position.next_offset if position else earliest
     target = targets[tp]
