@@ -13,8 +13,8 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,16 @@ def atomic_target(target: Path, mode: int | None = None) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
         raise
     _fsync(target.parent)
+
+
+@contextmanager
+def atomic_targets(targets: Sequence[Path], mode: int | None = None) -> Iterator[list[Path]]:
+    """`atomic_target` for several files that belong together (a report's HTML, XLSX and
+    PDF): yield one temporary path per target; only once every one is written are they
+    renamed over their targets, one after the other. A failure while writing any of them
+    deletes all the temporaries and replaces none of the targets."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(atomic_target(target, mode)) for target in targets]
 
 
 def write_bytes(target: Path, data: bytes, mode: int | None = None) -> Path:

@@ -155,7 +155,12 @@ def build_workbook(report: Report) -> Workbook:
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
-    """Save without openpyxl's `modified = now` and with every zip entry dated generated_at."""
+    return atomic.write_bytes(path, workbook_bytes(report))
+
+
+def workbook_bytes(report: Report) -> bytes:
+    """The saved workbook, whole in memory (a file is only ever written from a complete
+    zip): without openpyxl's `modified = now`, every zip entry dated generated_at."""
     wb = build_workbook(report)
     buffer = io.BytesIO()
     archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
@@ -171,4 +176,4 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 fixed.external_attr = 0o600 << 16
                 target.writestr(fixed, source.read(info.filename))
-    return atomic.write_bytes(path, out.getvalue())
+    return out.getvalue()
