@@ -27,6 +27,7 @@ from clemency.reports.disclosure import (
     unregistered,
 )
 from clemency.reports.i18n import check_language, number, t
+from clemency.reports.publish import write_audited_report
 from clemency.reports.round_report import (
     annex_sections,
     count_table,
@@ -34,7 +35,6 @@ from clemency.reports.round_report import (
     plain_table,
     province_label,
 )
-from clemency.reports.publish import write_audited_report
 
 MAX_DISTANCE_KM = 50.0  # docs/domain.md: work site within 50 km of the prison
 RETURN_REASONS = ["end_of_placement", "violation", "before_release"]
