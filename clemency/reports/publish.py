@@ -61,7 +61,10 @@ def write_formats(report: Report, out_dir: Path, stem: str, subject: str) -> dic
     targets = {kind: folder / f"{stem}.{kind}" for kind in FORMATS}
     with atomic.atomic_targets(list(targets.values())) as temporaries:
         for kind, temporary in zip(FORMATS, temporaries, strict=True):
-            RENDERERS[kind](report, temporary)
+            try:
+                RENDERERS[kind](report, temporary)
+            except OSError as error:  # a full disk names the file it stopped, not the last
+                raise atomic.write_error(targets[kind], error) from error
     return targets
 
 

@@ -37,7 +37,7 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def render(record: RunRecord) -> tuple[str, str, dt.datetime]:
-        marts = [lake.mart(name) for name in SUMMARY_MARTS]
+        marts = [_mart(lake, name, as_of) for name in SUMMARY_MARTS]
         record.inputs = [file_entry(path, lake) for path in marts if path.exists()]
         page = render_summary(lake, as_of, generated_at)
         return page, f"Tóm tắt lần chạy {as_of.isoformat()}", generated_at
@@ -50,6 +50,13 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         f"summary-{as_of.isoformat()}.html",
         render,
     )
+
+
+def _mart(lake: Lake, name: str, as_of: dt.date) -> Path:
+    """The mart as built for `as_of` (a backfill's summary shows its own day), or the latest
+    set when that day has no snapshot (a lake built by hand)."""
+    snapshot = lake.mart(name, as_of)
+    return snapshot if snapshot.is_file() else lake.mart(name)
 
 
 def render_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime) -> str:
@@ -67,7 +74,7 @@ def render_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime) -> str
         for codes in pq.read_table(path, columns=["reason_codes"]).column(0).to_pylist():
             reasons.update(codes)
 
-    population = pq.read_table(lake.mart("facility_population"))
+    population = pq.read_table(_mart(lake, "facility_population", as_of))
     by_agency: Counter[str] = Counter()
     by_province: Counter[str] = Counter()
     for row in population.to_pylist():
@@ -84,11 +91,11 @@ def render_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime) -> str
     topics = sorted(set(landed) | set(quarantined))
     statuses = ["eligible", "almost_eligible", "ineligible", "excluded"]
     by_round: dict[str, Counter] = {}
-    for row in pq.read_table(lake.mart("round_funnel")).to_pylist():
+    for row in pq.read_table(_mart(lake, "round_funnel", as_of)).to_pylist():
         if row["reason"] == "all":
             by_round.setdefault(row["round_id"], Counter())[row["status"]] += row["people"]
     work_release = Counter(
-        pq.read_table(lake.mart("work_release_eligibility"), columns=["status"])
+        pq.read_table(_mart(lake, "work_release_eligibility", as_of), columns=["status"])
         .column(0)
         .to_pylist()
     )
