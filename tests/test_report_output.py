@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import ARTIFACTS
 
 from clemency.lake import atomic
 from clemency.lake.atomic import LakeWriteError
@@ -41,6 +40,8 @@ CURRENT = dt.date(2025, 11, 30)
 OLDER = dt.date(2025, 10, 1)
 GENERATED = dt.datetime(2025, 12, 1, 8, 0, tzinfo=dt.UTC)
 REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"  # as conftest.ARTIFACTS (not imported: the children
+# below import this module, and conftest would bring the broker along)
 
 
 def sample_report(as_of: dt.date, generated_at: dt.datetime, title: str = "Báo cáo thử") -> Report:

@@ -98,7 +98,7 @@ def report_files(lake: Lake) -> dict[str, Subject]:
                     format=output.get("format", target.suffix.lstrip(".")),
                     lang=output.get("lang", ""),
                     title=output.get("title", target.name),
-                    generated_at=output.get("generated_at", record.finished_at or ""),
+                    generated_at=_when(output.get("generated_at") or record.finished_at),
                     sha256=output["sha256"],
                 )
             )
@@ -106,6 +106,13 @@ def report_files(lake: Lake) -> dict[str, Subject]:
         for files in subject.by_as_of.values():
             files.sort(key=lambda f: (f.name, f.format))
     return subjects
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO time as the reports print one: `2025-12-01 08:00 UTC`."""
+    if not stamp:
+        return ""
+    return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def data_quality(lake: Lake, as_of: dt.date, lang: str) -> str:
