@@ -158,16 +158,11 @@ def _heading(folder: str, lang: str) -> str:
     return t("portal_round", lang, round=folder)
 
 
-def _order(folder: str) -> tuple[int, str]:
-    if folder in PROGRAMMES:
-        return (1 + PROGRAMMES.index(folder), "")
-    return (0, "".join(chr(0x10FFFF - ord(ch)) for ch in folder))  # newest round id first
-
-
 def render_portal(lake: Lake, lang: str, updated_at: dt.datetime) -> str:
     subjects = report_files(lake)
+    rounds = sorted((folder for folder in subjects if folder not in PROGRAMMES), reverse=True)
     sections = []
-    for folder in sorted(subjects, key=_order):
+    for folder in [*rounds, *(p for p in PROGRAMMES if p in subjects)]:
         subject = subjects[folder]
         rows = []
         for as_of in sorted(subject.by_as_of, reverse=True):
