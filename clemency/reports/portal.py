@@ -43,7 +43,7 @@ th,td{border:1px solid #c9d1da;padding:.2rem .5rem;text-align:left;vertical-alig
 th{background:#eef2f6}tr.current td{background:#f1f7ec}
 td.sha{font-family:'DejaVu Sans Mono',monospace;font-size:.75rem;word-break:break-all;
 max-width:17rem}
-a{color:#2f6690}
+a{color:#2f6690}td a{white-space:nowrap}
 """
 # the order of the sections: rounds (newest id first), then the programmes
 PROGRAMMES = (WORK_RELEASE_REPORTS, SUMMARY_REPORTS)
