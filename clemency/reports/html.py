@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
-from clemency.lake import atomic
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import number, t
 from clemency.reports.privacy import PRIMARY
@@ -113,7 +111,3 @@ def render_html(report: Report) -> str:
         contents=t("contents", lang),
         sections=sections,
     )
-
-
-def write_html(report: Report, path: Path) -> Path:
-    return atomic.write_text(path, render_html(report))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
@@ -23,7 +22,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import t
@@ -152,10 +150,6 @@ def build_workbook(report: Report) -> Workbook:
     wb.properties.created = stamp
     wb.properties.modified = stamp
     return wb
-
-
-def write_xlsx(report: Report, path: Path) -> Path:
-    return atomic.write_bytes(path, workbook_bytes(report))
 
 
 def workbook_bytes(report: Report) -> bytes:
