@@ -158,8 +158,11 @@ def _heading(folder: str, lang: str) -> str:
     return t("portal_round", lang, round=folder)
 
 
-def render_portal(lake: Lake, lang: str, updated_at: dt.datetime) -> str:
-    subjects = report_files(lake)
+def render_portal(
+    lake: Lake, lang: str, updated_at: dt.datetime, subjects: dict[str, Subject] | None = None
+) -> str:
+    """One page of the portal (`subjects`: `report_files(lake)`, read once for both pages)."""
+    subjects = report_files(lake) if subjects is None else subjects
     rounds = sorted((folder for folder in subjects if folder not in PROGRAMMES), reverse=True)
     sections = []
     for folder in [*rounds, *(p for p in PROGRAMMES if p in subjects)]:
@@ -218,7 +221,8 @@ def render_portal(lake: Lake, lang: str, updated_at: dt.datetime) -> str:
 def write_portal(lake: Lake, updated_at: dt.datetime | None = None) -> list[Path]:
     """Write the portal in every language; return the pages."""
     updated_at = updated_at or dt.datetime.now(dt.UTC)
+    subjects = report_files(lake)
     return [
-        atomic.write_text(lake.portal_page(lang), render_portal(lake, lang, updated_at))
+        atomic.write_text(lake.portal_page(lang), render_portal(lake, lang, updated_at, subjects))
         for lang in LANGUAGES
     ]
