@@ -248,6 +248,11 @@ def test_a_report_killed_half_way_leaves_the_previous_files(tmp_path, killed):
     leftovers = sorted(set(after) - set(before))
     assert leftovers and set(leftovers) == {p.name for p in folder.glob(atomic.TEMPORARY_GLOB)}
     _assert_whole(first)
+    (running,) = load_runs(lake, command="report", status="running")  # the kill shows
+
+    again = write(lake, CURRENT, GENERATED + dt.timedelta(hours=2))  # the next run sweeps
+    assert sorted(_state(folder)) == sorted(before)
+    _assert_whole(again)
 
 
 # --- the portal ---------------------------------------------------------------------------

@@ -68,6 +68,15 @@ def write_formats(report: Report, out_dir: Path, stem: str, subject: str) -> dic
     return targets
 
 
+def sweep_temporaries(folder: Path) -> list[Path]:
+    """Delete the hidden temporaries a killed report left in `folder`. Called under the
+    report lock, which every report writer holds, so none of them is being written."""
+    stale = sorted(folder.glob(atomic.TEMPORARY_GLOB)) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def output_details(report: Report, subject: str, kind: str) -> dict[str, Any]:
     """What the audit trail (and so the portal) says of one report file besides its SHA-256."""
     return {
@@ -101,6 +110,8 @@ def write_audited_report(
         read = [lake.mart(name) for name in ("amnesty_eligibility", "work_release_eligibility")]
         record.inputs = [file_entry(path, lake) for path in read if path.exists()]
         report = build()
+        if report.as_of is not None:
+            sweep_temporaries(report_folder(Path(out_dir), subject, report.as_of))
         files = write_formats(report, out_dir, stem, subject)
         details = {"disclosure_audit": audits[-1].summary()} if audits else {}
         for kind, path in files.items():
@@ -126,6 +137,7 @@ def write_audited_page(
         locks.hold(lake, "report", REPORT_LOCK_WAIT_S, record.run_id),
     ):
         page, title, generated_at = render(record)
+        sweep_temporaries(target.parent)
         atomic.write_text(target, page)
         record.add_output(
             target, lake, subject=subject, as_of=as_of.isoformat(), format="html", lang="vi",
