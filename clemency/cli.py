@@ -336,7 +336,12 @@ def report(
     year: Annotated[int | None, typer.Option(help="Year of the work-release report.")] = None,
     lang: Annotated[str, typer.Option(help="vi (default) or en.")] = "vi",
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder (default: $CLEMENCY_LAKE/reports).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Reports folder (default: $CLEMENCY_LAKE/reports); the files go to "
+            "<round or work-release>/<as-of date>/ under it.",
+        ),
     ] = None,
     threshold: Annotated[int, typer.Option(min=1, help="Hide facility counts below this.")] = 5,
     restricted_person_export: Annotated[
@@ -377,6 +382,7 @@ def report(
         raise CommandError(str(error)) from None
     for kind, path in files.items():
         out.print(f"{kind:>4}: {path}", highlight=False)
+    out.print(f"portal: {lake.portal_page()}", highlight=False)
 
 
 @command

@@ -46,5 +46,6 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
         "restricted (dbt)": f"{lake.restricted} (person-level marts, warehouse; owner only)",
         "summary (HTML)": str(summary),
         "round 2025-2 report": ", ".join(str(report[kind]) for kind in ("html", "xlsx", "pdf")),
+        "report portal": f"{lake.portal_page()} (English: {lake.portal_page('en').name})",
         "took": f"{time.monotonic() - started:.1f} s",
     }

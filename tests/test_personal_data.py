@@ -343,7 +343,9 @@ def test_no_id_or_name_outside_the_restricted_zones(whole_run):
     # what an ordinary user can read is really there, so the search means something
     assert {"curated/facility_population.parquet", "curated/round_funnel.parquet"} <= names
     assert any(n.startswith("audit/runs/") for n in names)
-    assert {f"reports/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
+    folder = lake.report_folder(ROUND, lake.latest_as_of()).relative_to(lake.root)
+    assert {f"{folder}/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
+    assert {"reports/index.html", "reports/index.en.html"} <= names  # the portal is searched
     assert not any(n.startswith("curated/") and "eligibility" in n for n in names)
 
     hits = scan(Scanner(people.ids | people.names), files, lake.root)

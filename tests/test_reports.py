@@ -404,3 +404,32 @@ def test_person_level_export_only_behind_its_flag(lake, tmp_path):
         "xlsx",
         "pdf",
     }
+
+
+@pytest.mark.broker
+def test_demo_portal_lists_its_reports_with_their_checksums(lake, tmp_path_factory):
+    from test_report_output import _assert_links_resolve
+
+    from clemency.lake.audit import sha256_of
+
+    page = lake.portal_page()
+    html = page.read_text(encoding="utf-8")
+    linked = set(_assert_links_resolve(page))
+    round_folder = lake.report_folder(ROUND, AS_OF)
+    demo_files = [round_folder / f"dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")]
+    demo_files.append(lake.report_folder("summary", AS_OF) / f"summary-{AS_OF}.html")
+    for path in demo_files:
+        assert path.resolve() in linked and sha256_of(path) in html, path
+    assert t("portal_current", "vi", as_of=AS_OF.isoformat()) in html
+    assert t("dq_unknown", "vi") not in html  # the demo's as-of has its snapshot
+    assert "<script" not in html and "http" not in html
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("chromium is not installed: the demo portal was checked, not rendered")
+    from test_report_output import _page_requests
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    work = tmp_path_factory.mktemp("portal-chromium")
+    requests = _page_requests(chromium, page, work, ARTIFACTS / "portal-demo.png")
+    assert all(url.startswith("file://") for url in requests), requests

@@ -12,7 +12,12 @@
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
     curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
-    reports/
+    reports/index.html  index.en.html   the portal: every report, current = highest as-of
+    reports/<round id>/<as_of>/<report>.{html,xlsx,pdf}   an amnesty round's report
+    reports/work-release/<as_of>/<report>.{html,xlsx,pdf} the work-release report
+    reports/summary/<as_of>/summary-<as_of>.html          the run summary of one as-of date
+    reports/dbt-docs/index.html       dbt's docs site (published by the transform)
+    reports/restricted/               person-level exports (owner only)
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
 rewrites the same file instead of adding a second copy.
@@ -41,6 +46,33 @@ OFFSET_FILE = re.compile(
 # published to curated/ for analysts. Every other mart is person-level and stays under
 # restricted/curated/ (a new mart is restricted until it is listed here).
 AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel", "data_quality_gaps"})
+
+# The folders of reports/ that are not an amnesty round's (a round is named by its id).
+WORK_RELEASE_REPORTS = "work-release"
+SUMMARY_REPORTS = "summary"
+DBT_DOCS = "dbt-docs"
+RESTRICTED_REPORTS = "restricted"
+_NOT_A_ROUND = {WORK_RELEASE_REPORTS, SUMMARY_REPORTS, DBT_DOCS, RESTRICTED_REPORTS}
+# The portal's page in each language (Vietnamese first: the default).
+PORTAL_PAGES = {"vi": "index.html", "en": "index.en.html"}
+_FOLDER_NAME = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z._-]*$")
+
+
+def report_folder(reports: Path, subject: str, as_of: dt.date) -> Path:
+    """`<reports>/<subject>/<as_of>/`: one folder per round (or programme) and as-of date, so
+    a report of another as-of never replaces this one. `subject` is a file-name-safe round id
+    or one of the programme folders; anything else (a path, a dot name) is refused."""
+    if not _FOLDER_NAME.match(subject) or ".." in subject:
+        raise ValueError(f"report folder {subject!r} is not a plain folder name")
+    return Path(reports) / subject / as_of.isoformat()
+
+
+def round_report_subject(round_part: str) -> str:
+    """The folder of a round's reports (`round_part`: its id made file-name-safe); a round
+    id that would take a programme's folder is refused."""
+    if round_part in _NOT_A_ROUND:
+        raise ValueError(f"round id {round_part!r} is the name of a reports folder")
+    return round_part
 
 
 class Lake:
@@ -155,6 +187,18 @@ class Lake:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    def report_folder(self, subject: str, as_of: dt.date) -> Path:
+        return report_folder(self.reports, subject, as_of)
+
+    def portal_page(self, lang: str = "vi") -> Path:
+        """`reports/index.html` (Vietnamese) or `reports/index.en.html`: the report portal."""
+        return self.reports / PORTAL_PAGES[lang]
+
+    @property
+    def dbt_docs_site(self) -> Path:
+        """`reports/dbt-docs/index.html`: the dbt docs site beside the reports."""
+        return self.reports / DBT_DOCS / "index.html"
 
     @property
     def ingest_ledger(self) -> Path:

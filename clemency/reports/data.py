@@ -60,6 +60,7 @@ class Report:
     cards: list[tuple[str, int]]
     sections: list[Section]
     generated_at: dt.datetime
+    as_of: dt.date | None = None  # the marts' as-of date: names the report's folder
 
 
 # --- connection ----------------------------------------------------------------------------

@@ -81,6 +81,55 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "contents": ("Mục lục", "Contents"),
     "key_figures": ("Số liệu chính", "Key figures"),
+    # the report portal (reports/index.html)
+    "portal_title": ("Cổng báo cáo giám sát đặc xá", "Amnesty monitoring reports"),
+    "portal_intro": (
+        "Mọi báo cáo đã lập, theo đợt đặc xá hoặc chương trình và theo ngày số liệu. Báo cáo "
+        "hiện hành là báo cáo có ngày số liệu mới nhất, không phải báo cáo lập sau cùng.",
+        "Every report written, by amnesty round or programme and by as-of date. The current "
+        "report is the one with the latest as-of date, not the one written last.",
+    ),
+    "portal_updated": (
+        "Cập nhật lúc {at} từ nhật ký kiểm toán",
+        "Updated {at} from the audit trail",
+    ),
+    "portal_other_language": ("English", "Tiếng Việt"),
+    "portal_dbt_docs": (
+        "Tài liệu mô hình dữ liệu (dbt docs)",
+        "Data model documentation (dbt docs)",
+    ),
+    "portal_no_reports": ("Chưa có báo cáo nào.", "No report has been written yet."),
+    "portal_round": ("Đợt đặc xá {round}", "Amnesty round {round}"),
+    "portal_work_release": (
+        "Thí điểm lao động, học tập ngoài trại giam",
+        "Work and training release pilot",
+    ),
+    "portal_summary": ("Tóm tắt lần chạy dữ liệu", "Pipeline run summaries"),
+    "portal_current": ("Hiện hành: số liệu đến {as_of}", "Current: data as of {as_of}"),
+    "portal_is_current": ("hiện hành", "current"),
+    "portal_older": ("cũ hơn", "older"),
+    "col_report": ("Báo cáo", "Report"),
+    "col_file": ("Tệp", "File"),
+    "col_format": ("Định dạng", "Format"),
+    "col_language": ("Ngôn ngữ", "Language"),
+    "col_generated": ("Lập lúc", "Generated"),
+    "col_data_quality": ("Chất lượng dữ liệu", "Data quality"),
+    "dq_no_gaps": ("Không có khoảng trống tham chiếu", "No referential gaps"),
+    "dq_gaps": (
+        "{gaps} bản ghi có khoảng trống tham chiếu ({kinds} loại)",
+        "{gaps} records with a referential gap ({kinds} kinds)",
+    ),
+    "dq_unknown": (
+        "Không rõ: không còn bảng data_quality_gaps của ngày số liệu này",
+        "Unknown: no data_quality_gaps mart left for this as-of date",
+    ),
+    "dq_gate": (
+        "Cổng kiểm định (Great Expectations): {runs} lần kiểm định, {failed} kỳ vọng nghiêm "
+        "trọng không đạt, {rows} dòng có giá trị không đạt kỳ vọng.",
+        "Validation gate (Great Expectations): {runs} validation runs, {failed} critical "
+        "expectations failed, {rows} rows with unexpected values.",
+    ),
+    "dq_gate_none": ("Cổng kiểm định: chưa có lần kiểm định nào.", "Validation gate: no run yet."),
     "sec_national": ("Tổng hợp toàn quốc", "National totals"),
     "sec_agency": ("Theo cơ quan quản lý", "By agency"),
     "sec_agency_lifecycle": (

@@ -12,15 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from clemency.lake import locks
-from clemency.lake.audit import audited, file_entry
-from clemency.lake.layout import Lake
+from clemency.lake.layout import Lake, round_report_subject
 from clemency.reports import charts, safe_text
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section, Table
@@ -39,8 +36,7 @@ from clemency.reports.disclosure import (
     unregistered,
 )
 from clemency.reports.i18n import check_language, number, t
-
-REPORT_LOCK_WAIT_S = 120.0  # another report of the same lake is being written
+from clemency.reports.publish import write_audited_report
 
 
 def build_round_report(
@@ -51,10 +47,12 @@ def build_round_report(
     threshold: int = 5,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Write the round's report as HTML, XLSX and PDF into `out_dir`; return their paths."""
+    """Write the round's report as HTML, XLSX and PDF into `out_dir/<round>/<as_of>/`;
+    return their paths."""
     arguments = {"round_id": round_id, "lang": lang, "threshold": threshold, "out": str(out_dir)}
-    # round ids come from the mart: never let one name a file outside out_dir
+    # round ids come from the mart: never let one name a file outside its folder
     stem = f"dac-xa-{safe_text.file_part(round_id)}-{lang}"
+    subject = round_report_subject(safe_text.file_part(round_id))
     audits: list[Audit] = []
     return write_audited_report(
         lake,
@@ -63,45 +61,8 @@ def build_round_report(
         Path(out_dir),
         stem,
         audits,
+        subject=subject,
     )
-
-
-def write_audited_report(
-    lake: Lake,
-    arguments: dict[str, Any],
-    build: Callable[[], Report],
-    out_dir: Path,
-    stem: str,
-    audits: list[Audit] | None = None,
-) -> dict[str, Path]:
-    """Build a report and write its formats as one run on the audit trail: its inputs the
-    curated marts as they are now, its outputs the files written (with what the small-count
-    audit `build` appends to `audits` found, and how long it took)."""
-    with (
-        audited(lake, "report", arguments) as record,
-        # one report writer at a time per lake: two never interleave their files
-        locks.hold(lake, "report", REPORT_LOCK_WAIT_S, record.run_id),
-    ):
-        read = [lake.mart(name) for name in ("amnesty_eligibility", "work_release_eligibility")]
-        record.inputs = [file_entry(path, lake) for path in read if path.exists()]
-        files = write_formats(build(), out_dir, stem)
-        details = {"disclosure_audit": audits[-1].summary()} if audits else {}
-        for path in files.values():
-            record.add_output(path, lake, **details)
-        return files
-
-
-def write_formats(report: Report, out_dir: Path, stem: str) -> dict[str, Path]:
-    from clemency.reports.html import write_html
-    from clemency.reports.pdf import write_pdf
-    from clemency.reports.xlsx import write_xlsx
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "html": write_html(report, out_dir / f"{stem}.html"),
-        "xlsx": write_xlsx(report, out_dir / f"{stem}.xlsx"),
-        "pdf": write_pdf(report, out_dir / f"{stem}.pdf"),
-    }
 
 
 # --- table helpers -------------------------------------------------------------------------
@@ -827,6 +788,7 @@ def round_report(
         cards=cards,
         sections=sections,
         generated_at=generated_at,
+        as_of=as_of,
     )
 
 
