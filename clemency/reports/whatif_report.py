@@ -370,10 +370,14 @@ def whatif_report(
     model = comparison_model(comparison, threshold)
     found = {key[2] for key in model.families["people"].keys}
     statuses = [*STATUSES, *sorted(found - set(STATUSES))]
-    agencies = sorted({key[0] for key in comparison.people})
-    agencies = ["MoPS", "MND", *[a for a in agencies if a not in {"MoPS", "MND"}]]
+    # only agencies and provinces with candidates: a row of nobody would select no atom,
+    # and one quantity of no atoms printed in every such row would be hidden in all at once
+    present = {key[:2] for key in comparison.people if comparison.people[key]}
+    agencies = [a for a in ("MoPS", "MND") if a in {p[0] for p in present}]
+    agencies += sorted({p[0] for p in present} - {"MoPS", "MND"})
     seeds = {p["name_vi"]: p for p in d.provinces()}
-    provinces = [*seeds, *sorted({key[1] for key in comparison.people} - set(seeds))]
+    provinces = [p for p in seeds if p in {q[1] for q in present}]
+    provinces += sorted({q[1] for q in present} - set(seeds))
     codes = [c for c in CRITERIA if c in comparison.reasons]
     codes += sorted(set(comparison.reasons) - set(codes))
     tables = [
@@ -442,9 +446,11 @@ def build_whatif_report(
     threshold: int = 5,
     generated_at: dt.datetime | None = None,
     out_dir: Path | None = None,
+    reports: list[Report] | None = None,
 ) -> dict[str, Path]:
     """Write the comparison as HTML and XLSX under `reports/whatif/<scenario id>/` (counts
-    only, like every report), as one run on the audit trail."""
+    only, like every report), as one run on the audit trail; the report is appended to
+    `reports` when given."""
     from clemency.reports.html import write_html
     from clemency.reports.xlsx import write_xlsx
 
@@ -469,9 +475,12 @@ def build_whatif_report(
         }
         for path in files.values():
             record.add_output(path, lake, disclosure_audit=audits[-1].summary())
+        if reports is not None:
+            reports.append(report)
         return files
 
 
-def changed_status(report: Report) -> int | None:
-    """The number of people who change status as the report prints it."""
-    return dict(report.cards).get(label("card_changed", report.lang))
+def changed_status(report: Report) -> int:
+    """The number of people who change status, as the report prints it (a national
+    figure: the card)."""
+    return dict(report.cards)[label("card_changed", report.lang)]
