@@ -17,6 +17,7 @@ The scenario's id is its run id on the audit trail (`clemency runs <id>`).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,9 @@ def write_project(area: ScenarioArea, changes: list[Change], round_id: str) -> N
         if mine:
             target = area.seeds / "rules" / f"{table.seed}.csv"
             atomic.write_text(target, changed_seed(table.seed, mine, round_id), mode=0o600)
+    for folder in [area.project, *area.project.rglob("*")]:
+        if folder.is_dir():  # created with the process's umask: closed like the rest
+            os.chmod(folder, 0o700)
 
 
 def manifest(scenario: Scenario, lake: Lake, published: Path) -> dict:
