@@ -142,9 +142,9 @@ def write_project(area: ScenarioArea, changes: list[Change], round_id: str) -> N
         if mine:
             target = area.seeds / "rules" / f"{table.seed}.csv"
             atomic.write_text(target, changed_seed(table.seed, mine, round_id), mode=0o600)
-    for folder in [area.project, *area.project.rglob("*")]:
-        if folder.is_dir():  # created with the process's umask: closed like the rest
-            os.chmod(folder, 0o700)
+    for made in [area.project, *area.project.rglob("*")]:
+        if made.is_dir():  # created with the process's umask: closed like the rest
+            os.chmod(made, 0o700)
 
 
 def manifest(scenario: Scenario, lake: Lake, published: Path) -> dict:
