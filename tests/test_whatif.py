@@ -254,6 +254,9 @@ def test_the_scenario_is_restricted_and_the_report_names_nobody(run):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         opened = [p for p in area.rglob("*") if stat.S_IMODE(p.stat().st_mode) & 0o077]
         assert not opened, opened[:3]
+        # its warehouse (a copy of every citizen ID) is gone; its decisions stay
+        assert not lake.scenario(scenario).warehouse.exists()
+        assert lake.scenario(scenario).mart("amnesty_eligibility").exists()
     people = simulated_people()
     scanner = Scanner(people.ids | people.names)
     reports = sorted(p for p in (lake.reports / "whatif").rglob("*") if p.is_file())

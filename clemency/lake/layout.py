@@ -258,7 +258,8 @@ class ScenarioArea:
         scenario.json                 the round, the as-of date, every change and its source
         project/                      a copy of the checkout's dbt project (transforms/)
         project/seeds/                its seeds, with the scenario's values
-        warehouse.duckdb  dbt-target/  dbt-logs/
+        warehouse.duckdb              dbt's database while it builds (deleted after)
+        dbt-target/  dbt-logs/
         curated/amnesty_eligibility.parquet   the decisions under the changed rules
     """
 

@@ -97,6 +97,10 @@ def build_scenario(
             project_dir=area.project,
             area=area,
         )
+        # The decisions are all a scenario keeps: its warehouse was dbt's workspace, a
+        # second copy of every citizen ID the lake's warehouse holds.
+        for database in (area.warehouse, area.warehouse.with_name(area.warehouse.name + ".wal")):
+            database.unlink(missing_ok=True)
         built = area.mart(MART)
         scenario = Scenario(record.run_id, round_id, as_of, area, changes)
         atomic.write_json(area.manifest, manifest(scenario, lake, published), mode=0o600)
