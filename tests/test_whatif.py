@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+import adversary
 import duckdb
 import pytest
 from openpyxl import load_workbook
@@ -26,6 +27,7 @@ from clemency.cli import app
 from clemency.lake.audit import load_runs
 from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
+from clemency.reports.i18n import t
 from clemency.transform.rule_parameters import ParameterError, parameters, parse_settings
 
 ROUND = "2025-2"
@@ -242,6 +244,100 @@ def test_the_report_passes_the_disclosure_audit_and_prints_no_hidden_count(run):
                for line in report.meta)  # fmt: skip
     text = html.read_text(encoding="utf-8")
     assert text.index("rounds.time_served") < text.index("<table")
+
+
+def _read_whatif(run: Run, scenario_id: str, keys: list[str]) -> adversary.Reader:
+    """An independent reader of the printed workbook: people per (agency, province, status
+    before, status after) are the unknowns; it knows which agencies and provinces hold
+    facilities (the public registry, here from the mart), that the national tables, the
+    agency and the province tables add them up, and that a hidden count is at least 1
+    unless its line is not broken down."""
+    from clemency.reports.data import provinces
+    from clemency.reports.round_report import province_label
+
+    statuses = adversary.STATUSES
+    seeds = {p["name_vi"]: p for p in provinces()}
+    combos = duckdb.connect().execute(
+        "SELECT DISTINCT coalesce(agency, ''), coalesce(province, '') FROM read_parquet(?) "
+        "WHERE round_id = ?", [str(run.lake.mart("amnesty_eligibility", AS_OF)), ROUND]
+    ).fetchall()  # fmt: skip
+    combos = [(a, province_label(p, "en", seeds) or "?") for a, p in combos]
+    path = run.lake.whatif_reports(scenario_id) / f"whatif-{ROUND}-en.xlsx"
+    printed = adversary.from_xlsx(path, keys, "en")
+    reader = adversary.Reader(5)
+
+    def atoms(agency=None, province=None, before=None, after=None, changed=None) -> list[int]:
+        return [
+            reader.atom(a, p, b, c)
+            for a, p in combos
+            for b in statuses
+            for c in statuses
+            if agency in (None, a) and province in (None, p) and before in (None, b)
+            and after in (None, c) and changed in (None, b != c)
+        ]  # fmt: skip
+
+    for key, dim in (("wi_status", None), ("wi_moves", None), ("wi_agency", "agency"),
+                     ("wi_province", "province")):  # fmt: skip
+        table = printed[key]
+        lost = adversary.withheld_lines(table, "en")
+        for row in [*table.rows, *([table.total] if dim else [])]:
+            for c, value in enumerate(row[1:], 1):
+                where = _printed_cell(key, dim, row[0], table.columns[c], c)
+                floor = 0 if {row[0], table.columns[c]} & lost else 1
+                reader.fact(f"{key}[{row[0]}][{table.columns[c]}]", atoms(**where), value, floor)
+    return reader
+
+
+def _printed_cell(key: str, dim: str | None, row: str, header: str, c: int) -> dict:
+    """The people a printed cell counts, from its table, row label and column header."""
+
+    def state(label: str) -> str:
+        bare = label.removeprefix("Before: ").removeprefix("After: ")
+        return next(s for s in adversary.STATUSES if bare == t(s, "en"))
+
+    if key == "wi_status":
+        return {"before" if c == 1 else "after": state(row)}
+    if key == "wi_moves":
+        after = {"after": state(header)} if header.startswith("After: ") else {}
+        return {"before": state(row), **after}
+    place = {} if row == t("total", "en") else {dim: "" if row == "Unknown" else row}
+    if header.startswith("Before: "):
+        return {**place, "before": state(header)}
+    if header.startswith("After: "):
+        return {**place, "after": state(header)}
+    return place if c == 1 else {**place, "changed": True}
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_an_independent_reader_of_the_workbook_derives_no_hidden_count(run):
+    report, audit = _report(run, run.lowered["id"])
+    keys = [table.key for section in report.sections for table in section.tables]
+    reader = _read_whatif(run, run.lowered["id"], keys)
+    intervals = reader.intervals()
+    assert len(intervals) >= len(audit.hidden), "the reader sees every hidden count"
+    assert not reader.disclosed()
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_the_reader_derives_counts_when_only_small_ones_are_hidden(run, monkeypatch):
+    """The reader is strong enough to matter: without complements it derives cells."""
+    import clemency.reports.whatif_report as whatif_report
+    from clemency.reports import disclosure
+
+    def primary_only(model):
+        disclosure.primary(model)
+        return disclosure.audit(model)
+
+    monkeypatch.setattr(whatif_report, "protect", primary_only)
+    out = run.lake.root / "primary-only"
+    whatif_report.build_whatif_report(run.lake, run.lowered["id"], "en", generated_at=GENERATED,
+                                      out_dir=out)  # fmt: skip
+    report, _ = _report(run, run.lowered["id"])
+    keys = [table.key for section in report.sections for table in section.tables]
+    monkeypatch.setattr(run.lake, "whatif_reports", lambda _: out)
+    assert len(_read_whatif(run, run.lowered["id"], keys).disclosed()) > 3
 
 
 @pytest.mark.slow
