@@ -266,7 +266,8 @@ def changes_table(manifest: dict[str, Any], lang: str) -> Table:
         [label(k, lang) for k in
          ("col_parameter", "col_catalogue", "col_scenario", "col_meaning", "col_source")],
         ["text"] * 5,
-        [[c["name"], c["catalogue_value"], c["scenario_value"], c["description"],
+        [[c["name"], c["catalogue_value"], c["scenario_value"],
+          " ".join([c["description"], *(f"({note})" for note in c.get("notes", []))]),
           c["legal_source"]] for c in changes],
         notes=[] if changes else [label("meta_unchanged", lang)],
     )  # fmt: skip

@@ -75,6 +75,7 @@ class Parameter:
     cells: tuple[str, ...]  # the seed's text of each column ('' = null)
     description: str
     legal_source: str
+    to_verify: str = ""  # the row is marked "(verify)" in docs/domain.md: what and why
 
     @property
     def value(self) -> str:
@@ -168,9 +169,17 @@ def parameters(round_id: str) -> list[Parameter]:
                         cells=tuple(cells[c] for c in columns),
                         description=re.sub(r",? numerator\b", "", description),
                         legal_source=source,
+                        to_verify=_to_verify(cells),
                     )
                 )
     return found
+
+
+def _to_verify(cells: dict[str, str]) -> str:
+    """What the seed row says is still to verify (its verify flag and note), if anything."""
+    if cells.get("verify", "").lower() != "true":
+        return ""
+    return cells.get("verify_note") or "the row's values are marked (verify) in docs/domain.md"
 
 
 def _parameter_columns(
@@ -263,6 +272,7 @@ def parse_settings(round_id: str, settings: Iterable[str]) -> list[Change]:
             description=parameter.description,
             legal_source=parameter.legal_source,
             as_typed=setting,
+            notes=[f"to verify: {parameter.to_verify}"] if parameter.to_verify else [],
         )
     return list(changes.values())
 

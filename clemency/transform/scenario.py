@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from clemency.errors import PipelineError
 from clemency.lake import atomic
-from clemency.lake.audit import audited, file_entry
+from clemency.lake.audit import RunRecord, audited, file_entry
 from clemency.lake.layout import Lake, ScenarioArea
 from clemency.paths import TRANSFORMS_DIR
 from clemency.transform.dbt import raw_offsets, run_dbt
@@ -80,33 +80,44 @@ def build_scenario(
     }
     with audited(lake, "whatif", arguments) as record:
         area = lake.scenario(record.run_id)
-        area.restrict()
-        write_project(area, changes, round_id)
-        record.inputs = [file_entry(published, lake, role="published"), *raw_offsets(lake)]
-        run_dbt(
-            lake,
-            as_of,
-            "build",
-            "--select",
-            f"+{MART}",
-            # only the tests of what is built: a test also reading an unbuilt model would fail
-            "--indirect-selection",
-            "cautious",
-            "--exclude",
-            "test_type:unit",
-            project_dir=area.project,
-            area=area,
-        )
-        # The decisions are all a scenario keeps: its warehouse was dbt's workspace, a
-        # second copy of every citizen ID the lake's warehouse holds.
-        for database in (area.warehouse, area.warehouse.with_name(area.warehouse.name + ".wal")):
-            database.unlink(missing_ok=True)
-        built = area.mart(MART)
-        scenario = Scenario(record.run_id, round_id, as_of, area, changes)
-        atomic.write_json(area.manifest, manifest(scenario, lake, published), mode=0o600)
-        record.add_output(built, lake, rows=pq.ParquetFile(built).metadata.num_rows)
-        record.add_output(area.manifest, lake)
-        return scenario
+        try:
+            return _build(lake, area, Scenario(record.run_id, round_id, as_of, area, changes),
+                          published, record)  # fmt: skip
+        finally:
+            # The decisions are all a scenario keeps: its warehouse was dbt's workspace, a
+            # second copy of every citizen ID the lake's warehouse holds (built or not).
+            for database in (
+                area.warehouse,
+                area.warehouse.with_name(area.warehouse.name + ".wal"),
+            ):
+                database.unlink(missing_ok=True)
+
+
+def _build(
+    lake: Lake, area: ScenarioArea, scenario: Scenario, published: Path, record: RunRecord
+) -> Scenario:
+    area.restrict()
+    write_project(area, scenario.changes, scenario.round_id)
+    record.inputs = [file_entry(published, lake, role="published"), *raw_offsets(lake)]
+    run_dbt(
+        lake,
+        scenario.as_of,
+        "build",
+        "--select",
+        f"+{MART}",
+        # only the tests of what is built: a test also reading an unbuilt model would fail
+        "--indirect-selection",
+        "cautious",
+        "--exclude",
+        "test_type:unit",
+        project_dir=area.project,
+        area=area,
+    )
+    built = area.mart(MART)
+    atomic.write_json(area.manifest, manifest(scenario, lake, published), mode=0o600)
+    record.add_output(built, lake, rows=pq.ParquetFile(built).metadata.num_rows)
+    record.add_output(area.manifest, lake)
+    return scenario
 
 
 def check_round_published(published: Path, round_id: str, as_of: dt.date) -> None:
