@@ -10,6 +10,7 @@
       dbt-target/  dbt-logs/            dbt's compiled SQL, manifest, run results, log
       curated/<mart>.parquet            every mart as dbt builds it; person-level marts
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
+      scenarios/<scenario id>/          a what-if build under changed rules (ScenarioArea)
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
     curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
     reports/index.html  index.en.html   the portal: every report, current = highest as-of
@@ -30,7 +31,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow.parquet as pq
 
@@ -201,6 +202,20 @@ class Lake:
         return self.reports / DBT_DOCS / "index.html"
 
     @property
+    def scenarios(self) -> Path:
+        """What-if builds (`clemency whatif`), one folder each: person-level, restricted."""
+        return self.restricted / "scenarios"
+
+    def scenario(self, scenario_id: str) -> ScenarioArea:
+        if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_.-]*", scenario_id):
+            raise ValueError(f"{scenario_id!r} is not a scenario id (letters, digits, _ . -)")
+        return ScenarioArea(self.scenarios / scenario_id)
+
+    def whatif_reports(self, scenario_id: str) -> Path:
+        """The comparison report of a scenario: counts only, beside the other reports."""
+        return self.reports / "whatif" / self.scenario(scenario_id).root.name
+
+    @property
     def ingest_ledger(self) -> Path:
         return self.root / "ledger" / "ingest"
 
@@ -260,6 +275,88 @@ class Lake:
             if match and int(match["offset"]) >= offset:
                 found.append(path)
         return found
+
+
+class DbtArea(Protocol):
+    """Where one dbt build works: the lake's restricted/ folder (`Lake`) or a what-if
+    scenario's (`ScenarioArea`)."""
+
+    @property
+    def restricted(self) -> Path: ...
+    @property
+    def warehouse(self) -> Path: ...
+    @property
+    def dbt_target(self) -> Path: ...
+    @property
+    def dbt_logs(self) -> Path: ...
+    def restrict(self) -> None: ...
+
+
+class ScenarioArea:
+    """One what-if build (`clemency whatif`), under `<lake>/restricted/scenarios/<id>/`,
+    mode 700 like the rest of restricted/: the same shape as dbt's own working folder, so
+    dbt runs in it exactly as in `restricted/` (`restricted` is dbt's `lake` variable, its
+    marts land in `curated/`), plus the dbt project it builds (a copy of the real one, the
+    seeds with the scenario's values) and its manifest (what was changed, from what, and why).
+
+        scenario.json                 the round, the as-of date, every change and its source
+        project/                      a copy of the checkout's dbt project (transforms/)
+        project/seeds/                its seeds, with the scenario's values
+        warehouse.duckdb              dbt's database while it builds (deleted after)
+        dbt-target/  dbt-logs/
+        curated/amnesty_eligibility.parquet   the decisions under the changed rules
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def restricted(self) -> Path:
+        """dbt's `lake` variable: the folder a build writes its marts under (`curated/`)."""
+        return self.root
+
+    @property
+    def curated(self) -> Path:
+        return self.root / "curated"
+
+    def mart(self, name: str) -> Path:
+        return self.curated / f"{name}.parquet"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "scenario.json"
+
+    @property
+    def project(self) -> Path:
+        return self.root / "project"
+
+    @property
+    def seeds(self) -> Path:
+        return self.project / "seeds"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "dbt-target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.root / "dbt-logs"
+
+    def restrict(self) -> None:
+        """Create the scenario's folders closed to everyone else (mode 700, every folder up
+        to restricted/ included) and its warehouse mode 600."""
+        folders = [self.root.parent.parent, self.root.parent, self.root]
+        folders += [self.curated, self.project, self.dbt_target, self.dbt_logs]
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        for database in (self.warehouse, self.warehouse.with_name(self.warehouse.name + ".wal")):
+            if database.exists():
+                os.chmod(database, 0o600)
 
 
 def column_range(metadata: pq.FileMetaData, column: str) -> tuple[Any, Any] | None:

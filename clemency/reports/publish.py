@@ -57,10 +57,16 @@ def write_formats(report: Report, out_dir: Path, stem: str, subject: str) -> dic
     three or none; return their paths."""
     if report.as_of is None:
         raise ValueError(f"report {report.title!r} has no as-of date to name its folder")
-    folder = report_folder(Path(out_dir), subject, report.as_of)
-    targets = {kind: folder / f"{stem}.{kind}" for kind in FORMATS}
+    return write_files(report, report_folder(Path(out_dir), subject, report.as_of), stem)
+
+
+def write_files(
+    report: Report, folder: Path, stem: str, formats: tuple[str, ...] = FORMATS
+) -> dict[str, Path]:
+    """Write `report` in each of `formats` as `<folder>/<stem>.<format>`, all or none."""
+    targets = {kind: folder / f"{stem}.{kind}" for kind in formats}
     with atomic.atomic_targets(list(targets.values())) as temporaries:
-        for kind, temporary in zip(FORMATS, temporaries, strict=True):
+        for kind, temporary in zip(formats, temporaries, strict=True):
             try:
                 RENDERERS[kind](report, temporary)
             except OSError as error:  # a full disk names the file it stopped, not the last
