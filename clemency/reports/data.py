@@ -81,10 +81,12 @@ class Report:
 
 def connect(lake: Lake, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per mart of `MART_VIEWS`: the set published for
-    `as_of`, or the latest published set. Every view comes from the one set, so the
-    decisions, the lifecycle and the annex share their as-of date."""
+    `as_of`, or the latest published set (a lake with none published yet: dbt's own last
+    build). Every view comes from the one set, so the decisions, the lifecycle and the annex
+    share their as-of date."""
     con = duckdb.connect()
-    published = as_of or lake.latest_as_of()  # read once: every view from one set
+    latest = lake.latest_as_of()  # read once: every view from one set
+    published = (as_of or latest) if latest is not None else None
     for view, mart in MART_VIEWS.items():
         path = lake.mart(mart, published)
         if not path.exists():
