@@ -472,9 +472,7 @@ def wr_site_events(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, 
         {"year": year},
     )
     keys = ["site_id", "facility_id", "placements", "returns", "placed_now"]
-    return [
-        dict(zip(keys, [*row[:2], *(int(v) for v in row[2:])], strict=True)) for row in rows
-    ]
+    return [dict(zip(keys, [*row[:2], *(int(v) for v in row[2:])], strict=True)) for row in rows]
 
 
 def wr_returns(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, Counter]:
@@ -556,9 +554,7 @@ def freshness(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         result.append(
             {
                 "source": table,
-                "latest": ""
-                if epoch
-                else latest.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "latest": "" if epoch else latest.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "age_hours": None if epoch or age_hours is None else round(float(age_hours), 1),
                 "warn_after": warn or "",
                 "error_after": error or "",

@@ -81,9 +81,15 @@ released as (
 
 involved as (
 
-    select person_id, round_id from proposed
+    select
+        person_id,
+        round_id
+    from proposed
     union
-    select person_id, round_id from granted
+    select
+        person_id,
+        round_id
+    from granted
 
 ),
 

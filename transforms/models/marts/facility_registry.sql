@@ -20,7 +20,7 @@ site_lists as (
 
     select
         facility_id,
-        list({'site_id': site_id, 'distance_km': distance_km} order by site_id) as work_sites
+        list({ 'site_id': site_id, 'distance_km': distance_km } order by site_id) as work_sites
     from sites
     group by facility_id
 

@@ -24,11 +24,23 @@ reference_events as (
 
 unioned as (
 
-    select kafka_topic, event_type, recorded_at from facility_events
+    select
+        kafka_topic,
+        event_type,
+        recorded_at
+    from facility_events
     union all
-    select kafka_topic, event_type, recorded_at from court_events
+    select
+        kafka_topic,
+        event_type,
+        recorded_at
+    from court_events
     union all
-    select kafka_topic, event_type, recorded_at from reference_events
+    select
+        kafka_topic,
+        event_type,
+        recorded_at
+    from reference_events
 
 ),
 
