@@ -224,7 +224,7 @@ def round_model(con: duckdb.DuckDBPyConnection, round_id: str, threshold: int) -
     for facility, agency, province, channel, court, nat, s, n in people:
         status[(facility, agency, province, channel, court, s)] += n
         nationality[(nat, nat != "VN", s)] += n
-    combos = sorted({row[:5] for row in people})
+    combos = sorted(_status_places(people))
     model.family("status", ("facility", "agency", "province", "channel", "court", "status"),
                  {(*c, s): status[(*c, s)] for c in combos for s in statuses})  # fmt: skip
     foreign_rows = sorted(d.foreigners_by_nationality(con, round_id))
@@ -244,6 +244,24 @@ def round_model(con: duckdb.DuckDBPyConnection, round_id: str, threshold: int) -
     _lifecycle_family(model, d.lifecycle_atoms(con, round_id), printed)
     _special_families(model, d.special_category_counts(con, round_id), national)
     return model
+
+
+def _status_places(people: list[tuple]) -> set[tuple[str, str, str, str, str]]:
+    """(facility, agency, province, channel, court) of the status family: every facility
+    with its own agency's channel, and with every court of the courts table. A reader is
+    not told which facility a person on suspension was last held in, so the model must not
+    know it either (else it would take a facility's count for its channel's, and let a
+    line's "may be 0" cover a cell the reader takes as at least 1)."""
+    own = {row["agency"]: code for code, row in d.review_channels().items()
+           if row["reviews"] == "facility_agency"}  # fmt: skip
+    courts_channel = d.channel_reviewing("temporary_suspension")
+    courts = sorted({row[4] for row in people if row[3] in courts_channel})
+    places = {row[:5] for row in people}
+    for facility, agency, province in {row[:3] for row in people}:
+        if agency in own:  # else its own channel is the one its rows already name
+            places.add((facility, agency, province, own[agency], ""))
+        places |= {(facility, agency, province, c, k) for c in courts_channel for k in courts}
+    return places
 
 
 def channel_rows(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
