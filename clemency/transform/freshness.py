@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from clemency.errors import first_line
 from clemency.lake import atomic
 from clemency.lake.layout import Lake
 
@@ -52,7 +53,7 @@ def source_freshness(lake: Lake, as_of: dt.date) -> Path:
     except TransformError as error:  # dbt exits 1 when a source is past error_after
         if not results.exists():
             raise
-        log.warning("a raw source is stale at %s: %s", as_of, str(error).splitlines()[0])
+        log.warning("a raw source is stale at %s: %s", as_of, first_line(error))
     rows = freshness_rows(json.loads(results.read_text(encoding="utf-8")), as_of)
     for row in rows:
         if row["status"] != "pass":
