@@ -99,10 +99,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "dbt source freshness: the latest record up to the as-of day (Vietnam time), against "
         "the end of that day.",
     ),
-    "agency_unknown_note": (
-        "Không rõ cơ quan: người không có sự kiện đề nghị của đợt.",
-        "Agency unknown: people with no proposal event in the round.",
-    ),
     "sec_disclosure": ("Kiểm chứng bảo vệ số nhỏ", "Small-count protection audit"),
     "dq_tables_audited": ("Bảng được kiểm chứng", "Tables audited"),
     "dq_hidden_primary": ("Ô ẩn vì dưới ngưỡng", "Cells hidden: under the threshold"),
@@ -201,7 +197,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_offset": ("Vị trí cuối (offset_to)", "Last offset (offset_to)"),
     "col_records": ("Số bản ghi", "Records"),
     "col_latest": ("Ghi nhận gần nhất", "Latest recorded_at"),
-    "col_lag": ("Chậm (ngày)", "Lag (days)"),
     "col_run": ("Lần chạy", "Run"),
     "col_suite": ("Bộ kiểm định", "Suite"),
     "col_rows": ("Số dòng", "Rows"),
