@@ -366,6 +366,11 @@ def test_no_row_per_person_where_other_users_can_read(whole_run):
     readable = readable_by_others(lake.root)
     assert set(readable) <= set(open_files(lake.root, lake.restricted_zones))
     assert lake.curated / "round_funnel.parquet" in readable
+    # what the reports read besides the decisions: published where analysts can read it,
+    # counts only (a person_key column would fail the next line)
+    for mart in ("amnesty_round_calendar", "round_lifecycle", "facility_registry",
+                 "work_release_activity", "landed_events_daily", "source_freshness"):  # fmt: skip
+        assert lake.curated / f"{mart}.parquet" in readable, mart
     assert not person_level(readable)
     assert len(person_level(sorted(lake.restricted_curated.rglob("*.parquet")))) == 6
 

@@ -46,7 +46,22 @@ OFFSET_FILE = re.compile(
 # Marts of counts (per facility, round, status, reason), no row per person: the only ones
 # published to curated/ for analysts. Every other mart is person-level and stays under
 # restricted/curated/ (a new mart is restricted until it is listed here).
-AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel", "data_quality_gaps"})
+AGGREGATE_MARTS = frozenset(
+    {
+        "facility_population",
+        "round_funnel",
+        "data_quality_gaps",
+        # what the reports read besides the person-level decisions (issue 14: reports read
+        # marts only): the round's calendar, its lifecycle counts, the facility registry,
+        # work-release movements, records landed per day and dbt's source freshness
+        "amnesty_round_calendar",
+        "round_lifecycle",
+        "facility_registry",
+        "work_release_activity",
+        "landed_events_daily",
+        "source_freshness",
+    }
+)
 
 # The folders of reports/ that are not an amnesty round's (a round is named by its id).
 WORK_RELEASE_REPORTS = "work-release"

@@ -60,9 +60,44 @@ LABELS: dict[str, tuple[str, str]] = {
         "Not broken down (too few people to protect): {lines}. A “–” there, or in another "
         "cell counting the same people, may be 0.",
     ),
-    "agency_unknown_note": (
-        "Không rõ cơ quan: người không có sự kiện đề nghị của đợt.",
-        "Agency unknown: people with no proposal event in the round.",
+    "sec_courts": (
+        "Kênh xét duyệt của Tòa án (người đang được tạm đình chỉ chấp hành án phạt tù)",
+        "The courts' review channel (people on temporary suspension of serving)",
+    ),
+    "courts_note": (
+        "Quyết định 1244/2025/QĐ-CTN: Bộ Công an xét cho trại giam của mình, Bộ Quốc phòng "
+        "cho trại của mình, Tòa án (Tòa án nhân dân tối cao hướng dẫn) cho người đang được "
+        "tạm đình chỉ chấp hành án phạt tù tại thời điểm tính; danh sách của Tòa án không là "
+        "sự kiện, nên số đề nghị chỉ gồm đề nghị ghi nhận được.",
+        "Decision 1244/2025/QĐ-CTN: MoPS reviews its facilities, MND its centres, and the "
+        "courts (guided by the Supreme People's Court) the people on temporary suspension of "
+        "serving at the cutoff; court lists are not published as events, so proposals count "
+        "only those on record.",
+    ),
+    "sec_unattributed": (
+        "Đặc xá chưa quy được cho kênh xét duyệt nào",
+        "Grants no review channel can be attributed",
+    ),
+    "unattributed_note": (
+        "Người được đặc xá mà đợt này không có kết quả xét nào (không rõ đang chấp hành án "
+        "hay tạm đình chỉ tại thời điểm tính), hoặc trại của họ chưa đăng ký cơ quan quản lý.",
+        "People granted whom the round has no decision for (not known to be serving or on "
+        "suspension at the cutoff), or whose facility has no registered agency.",
+    ),
+    "not_considered": ("Không có kết quả xét trong đợt", "No decision in the round"),
+    "unknown_agency": ("Trại chưa đăng ký cơ quan quản lý", "Facility agency not registered"),
+    "col_court": ("Tòa án", "Court"),
+    "col_channel": ("Kênh xét duyệt", "Review channel"),
+    "col_source": ("Nguồn", "Source"),
+    "col_age_hours": ("Tuổi dữ liệu (giờ)", "Age (hours)"),
+    "col_warn_after": ("Cảnh báo sau", "Warn after"),
+    "col_error_after": ("Lỗi sau", "Error after"),
+    "col_status": ("Trạng thái", "Status"),
+    "freshness_note": (
+        "dbt source freshness: bản ghi mới nhất ghi nhận đến hết ngày số liệu (giờ Việt Nam), "
+        "so với cuối ngày đó.",
+        "dbt source freshness: the latest record up to the as-of day (Vietnam time), against "
+        "the end of that day.",
     ),
     "sec_disclosure": ("Kiểm chứng bảo vệ số nhỏ", "Small-count protection audit"),
     "dq_tables_audited": ("Bảng được kiểm chứng", "Tables audited"),
@@ -211,7 +246,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_offset": ("Vị trí cuối (offset_to)", "Last offset (offset_to)"),
     "col_records": ("Số bản ghi", "Records"),
     "col_latest": ("Ghi nhận gần nhất", "Latest recorded_at"),
-    "col_lag": ("Chậm (ngày)", "Lag (days)"),
     "col_run": ("Lần chạy", "Run"),
     "col_suite": ("Bộ kiểm định", "Suite"),
     "col_rows": ("Số dòng", "Rows"),

@@ -33,6 +33,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform.freshness import source_freshness
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,7 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
+        source_freshness(lake, as_of)  # published with the marts (source_freshness)
         for written in publish_snapshot(lake, as_of):
             record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
         latest = advance_latest(lake, as_of, record.run_id)
