@@ -6,10 +6,12 @@ curated marts. The report lands in `$CLEMENCY_LAKE/reports/` as HTML, XLSX and P
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from clemency.orchestration import on_failure
+from clemency.orchestration import deadline_alert, on_failure
 
 
 @dag(
@@ -20,6 +22,7 @@ from clemency.orchestration import on_failure
     max_active_runs=1,
     tags=["clemency", "reports", "work_release"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    deadline=deadline_alert(timedelta(hours=1)),
 )
 def work_release_report():
     @task
