@@ -13,6 +13,9 @@
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
     curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
     reports/
+    lineage/airflow/<dag>/<dag run>/<task>.<try>.<EVENT>.json   OpenLineage events of each task
+    lineage/dbt/<transform run id>/<dbt job>.<EVENT>.json        ... and of each dbt node
+                                      (clemency.lake.lineage; no row data, no citizen ID)
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
 rewrites the same file instead of adding a second copy.
@@ -155,6 +158,11 @@ class Lake:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def lineage(self) -> Path:
+        """OpenLineage events, one file each (`clemency.lake.lineage` names them)."""
+        return self.root / "lineage"
 
     @property
     def ingest_ledger(self) -> Path:
