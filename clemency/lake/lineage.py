@@ -12,10 +12,11 @@ were read from, down to Kafka topics and offsets.
 Datasets are named once, in `clemency.lake.lineage_events` (it imports the OpenLineage
 client; this module stays cheap for the audit trail and the DAG files): a Kafka topic is
 `kafka://<first bootstrap server>` / `<topic>` (with the partitions' offset ranges the run
-read as the `clemency_offsets` facet), a lake folder is `file` / `<lake>/<zone>/<name>` (`raw/<topic>`, `curated/<mart>`,
-`reports/<report>`, with the files the run wrote as the `clemency_files` facet: paths,
-sizes, digests, never a row). dbt's own datasets are the warehouse tables; the raw sources
-point at their lake folders through a `symlinks` facet (`clemency.transform.lineage`).
+read as the `clemency_offsets` facet), a lake folder is `file` / `<lake>/<zone>/<name>`
+(`raw/<topic>`, `curated/<mart>`, `reports/<report>`, with the files the run wrote as the
+`clemency_files` facet: paths, sizes, digests, never a row). dbt's own datasets are the
+warehouse tables; the raw sources point at their lake folders through a `symlinks` facet
+(`clemency.transform.lineage`).
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ FILES_FACET = "clemency_files"
 _SCHEMA = "https://github.com/clemency/clemency/blob/main/docs/architecture.md#lineage"
 
 
-
 @attr.define
 class OffsetsDatasetFacet(DatasetFacet):
     """The Kafka offsets a run read from one topic, per partition: `[offset_from, offset_to)`
