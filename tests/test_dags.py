@@ -69,6 +69,10 @@ def airflow_env(tmp_path_factory) -> Iterator[dict[str, str]]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        # OpenLineage as deployed (docker-compose.yml): events under each test's lake
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": '{"type": "clemency.task_lineage.LakeFileTransport"}',
+        "AIRFLOW__OPENLINEAGE__EXTRACTORS": "clemency.task_lineage.AuditedTaskExtractor",
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
