@@ -343,6 +343,7 @@ def test_no_id_or_name_outside_the_restricted_zones(whole_run):
     # what an ordinary user can read is really there, so the search means something
     assert {"curated/facility_population.parquet", "curated/round_funnel.parquet"} <= names
     assert any(n.startswith("audit/runs/") for n in names)
+    assert any(n.startswith("lineage/dbt/") for n in names)  # OpenLineage events: SQL, names
     assert {f"reports/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
     assert not any(n.startswith("curated/") and "eligibility" in n for n in names)
 
