@@ -36,6 +36,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from clemency.errors import PipelineError, describe
 from clemency.lake.audit import Pseudonymiser
@@ -162,6 +163,8 @@ def webhook_request(connection: Any, body: bytes) -> urllib.request.Request:
         base = f"{scheme}://{base}" + (f":{connection.port}" if connection.port else "")
     endpoint = str(extra.get("endpoint") or "")
     url = base.rstrip("/") + ("/" + endpoint.lstrip("/") if endpoint else "")
+    if urlsplit(url).path.strip("/"):
+        mask_secret(urlsplit(url).path)  # webhook paths often are the token (/services/T0/…)
     headers = {"Content-Type": "application/json", "User-Agent": "clemency-alerts"}
     for name, value in (extra.get("headers") or {}).items():
         mask_secret(str(value))
@@ -238,7 +241,10 @@ def _channels(alert: Alert, settings: Settings, defined: Mapping[str, bool]) -> 
     if defined[settings.alert_webhook_conn_id]:
         channels.append(WebhookNotifier(alert, settings.alert_webhook_conn_id))
     if defined[settings.alert_smtp_conn_id]:
-        channels.append(email_notifier(alert, settings))
+        try:
+            channels.append(email_notifier(alert, settings))
+        except AlertError as error:  # the webhook still goes
+            log.error("%s", error)
     if not channels:
         log.info(
             "no alert channel configured (connections %s, %s): logged only",
@@ -254,11 +260,7 @@ def send_alert(alert: Alert, context: Any, settings: Settings | None = None) -> 
     settings = settings or _settings() or load_settings({})
     ids = (settings.alert_webhook_conn_id, settings.alert_smtp_conn_id)
     sent = 0
-    try:
-        channels = _channels(alert, settings, {conn_id: _defined(conn_id) for conn_id in ids})
-    except AlertError as error:
-        log.error("%s", error)
-        return 0
+    channels = _channels(alert, settings, {conn_id: _defined(conn_id) for conn_id in ids})
     for notifier in channels:
         try:
             # notify(), not __call__: it would render the alert's text as a Jinja template.
@@ -274,12 +276,8 @@ async def asend_alert(alert: Alert, context: Any, settings: Settings | None = No
     settings = settings or _settings() or load_settings({})
     ids = (settings.alert_webhook_conn_id, settings.alert_smtp_conn_id)
     sent = 0
-    try:
-        defined = {conn_id: await _adefined(conn_id) for conn_id in ids}
-        channels = _channels(alert, settings, defined)
-    except AlertError as error:
-        log.error("%s", error)
-        return 0
+    defined = {conn_id: await _adefined(conn_id) for conn_id in ids}
+    channels = _channels(alert, settings, defined)
     for notifier in channels:
         try:
             await notifier.async_notify(context)

@@ -16,6 +16,7 @@ import email.policy
 import http.server
 import json
 import logging
+import os
 import socketserver
 import threading
 import uuid
@@ -245,16 +246,31 @@ def test_a_webhook_that_refuses_is_one_line_naming_its_connection_and_mail_still
     from clemency.alerts import send_alert
 
     received, _ = receivers
-    connection = json.loads(
-        __import__("os").environ[WEBHOOK_CONN]
-    )  # the same webhook, on a port nobody listens on
-    connection["port"] = 1
+    connection = json.loads(os.environ[WEBHOOK_CONN])
+    connection["port"] = 1  # the same webhook, on a port nobody listens on
     monkeypatch.setenv(WEBHOOK_CONN, json.dumps(connection))
     alert = Alert(kind=TASK_FAILED, dag_id="ingest", run_id="r", task_id="land_new_records")
 
     assert send_alert(alert, {}) == 1  # the e-mail
     assert len(received.mails) == 1
     assert "alert webhook clemency_alert_webhook (127.0.0.1) unreachable" in caplog.text
+
+
+def test_an_smtp_connection_without_recipients_is_one_line_and_the_webhook_still_goes(
+    airflow_env, receivers, monkeypatch, caplog
+):
+    from clemency.alerts import send_alert
+
+    received, _ = receivers
+    monkeypatch.delenv("CLEMENCY_ALERT_EMAIL_TO")
+    alert = Alert(kind=TASK_FAILED, dag_id="ingest", run_id="r", task_id="land_new_records")
+
+    assert send_alert(alert, {}) == 1
+    assert len(received.posts) == 1 and received.mails == []
+    assert (
+        "the SMTP connection clemency_alert_smtp is defined but CLEMENCY_ALERT_EMAIL_TO is empty"
+        in caplog.text
+    )
 
 
 # -- a run not done by its deadline -----------------------------------------------------------
