@@ -38,8 +38,8 @@ def _events(folder: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def built(dagbag, tmp_path_factory):
-    """The ingest DAG's run, then a CLI transform; returns the lake, the run and the
-    transform's duration in seconds."""
+    """The ingest and eligibility_daily DAGs' runs, then a CLI transform; returns the lake,
+    the ingest run and the CLI transform's duration in seconds."""
     root = tmp_path_factory.mktemp("lineage")
     lake = Lake(root / "lake")
     with pytest.MonkeyPatch.context() as patch:
@@ -47,6 +47,8 @@ def built(dagbag, tmp_path_factory):
             test_dags._point_airflow_at(patch, {"host": "127.0.0.1", "port": broker.port}, lake)
             test_dags._publish_a_person(broker.bootstrap_servers)
             run = dagbag.get_dag("ingest").test()
+        daily = dagbag.get_dag("eligibility_daily").test(logical_date=test_dags.DAILY_LOGICAL_DATE)
+        assert daily.state == "success"
         from clemency.cli import app
 
         started = time.perf_counter()
@@ -82,9 +84,25 @@ def test_the_ingest_task_event_names_its_topics_offsets_and_raw_folders(built):
     assert [r["run_id"] for r in audit] == [record.run_id]
 
 
+def test_the_transform_task_event_names_the_raw_partitions_and_the_marts(built):
+    lake, _, _ = built
+    (record,) = [r for r in load_runs(lake, command="transform") if r.trigger["kind"] == "airflow"]
+    task_events, dbt_folder = record.lineage  # the task's events, and its dbt nodes' events
+    (complete,) = [p for p in lake.root.glob(task_events) if p.name.endswith(".COMPLETE.json")]
+    event = json.loads(complete.read_text())
+    assert event["job"]["name"] == "eligibility_daily.transform"
+    inputs = {d["name"]: d["facets"]["clemency_offsets"]["partitions"] for d in event["inputs"]}
+    assert set(inputs) == {str(lake.raw / i["topic"]) for i in record.inputs}
+    assert all(p["max_offset"] is not None for parts in inputs.values() for p in parts)
+    outputs = {d["name"] for d in event["outputs"]}
+    assert str(lake.curated / "facility_population") in outputs
+    assert str(lake.restricted_curated / "person_status") in outputs
+    assert list((lake.root / dbt_folder).glob("*.COMPLETE.json"))
+
+
 def test_every_dbt_model_has_an_event_naming_its_inputs_and_outputs(built):
     lake, _, took = built
-    (record,) = load_runs(lake, command="transform")
+    (record,) = [r for r in load_runs(lake, command="transform") if r.trigger["kind"] == "cli"]
     (folder,) = record.lineage
     events = _events(lake.root / folder)
     manifest = json.loads((lake.dbt_target / "manifest.json").read_text())
