@@ -28,7 +28,8 @@ from clemency.orchestration import deadline_alert, on_failure, transient_retry_p
     max_active_runs=1,
     tags=["clemency", "dbt", "eligibility"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
-    # Wanted by the morning (07:00 in Vietnam); a build takes minutes, the rest is slack.
+    # Queued at UTC midnight (07:00 in Vietnam); a build takes minutes: not done by 10:00
+    # means the morning's reports are late.
     deadline=deadline_alert(timedelta(hours=3)),
     params={
         "as_of": Param(
