@@ -19,10 +19,10 @@ What an alert says: the DAG, task, try, run, data interval and the error's one l
 (`clemency.errors.describe`), with every citizen ID in it replaced by its pseudonym; never
 a connection's URL, password or headers (they are handed to Airflow's secret masker and
 only the host is ever logged). The deadline alert is an Airflow deadline alert
-(`deadline_alert`): the scheduler notices the missed deadline and the triggerer runs
-`deadline_missed`, which sends through the same notifiers.
+(`clemency.orchestration.deadline_alert`): the scheduler notices the missed deadline and
+the triggerer runs `deadline_missed`, which sends through the same notifiers.
 
-Airflow is imported only when an alert is sent (the notifier classes live in
+Airflow is imported only when an alert is sent (our notifier class lives in
 `clemency.webhook_notifier`), so that `clemency.orchestration`, which DAG files import while
 being parsed, can build summaries from here without loading more than it did.
 """
