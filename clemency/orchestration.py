@@ -1,5 +1,8 @@
 """What the DAGs need from the core package at run time: settings, alerts, retry rules.
 
+Alerts (`on_failure`, `deadline_alert`) are sent by `clemency.alerts` through Airflow
+notifiers configured by connection; this module only wires them.
+
 `resolve_runtime()` is the one place a DAG task learns where the broker and the lake are:
 
 1. the Airflow connection `clemency_kafka` (host:port; its extra may add servers under
@@ -26,9 +29,8 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from clemency.errors import describe
+from clemency.alerts import failure_alert
 from clemency.kafka.security import security_variables_from_connection
 from clemency.settings import PREFIX, Settings, SettingsError, load_settings
 
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 
 KAFKA_CONNECTION_ID = "clemency_kafka"
 LAKE_VARIABLE = "clemency_lake"
-ALERT_WEBHOOK_VARIABLE = PREFIX + "ALERT_WEBHOOK"
 
 # Failures worth another try: the broker or the disk, not the data or the code. Kafka and
 # broker errors are matched by name so that nothing here imports kafka-python.
@@ -223,41 +224,35 @@ def transient_retry_policy():
     return TransientErrorsOnly()
 
 
-def _when(value: object) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else "none"
-
-
 def failure_summary(context: Mapping[str, Any]) -> str:
-    """One paragraph naming the DAG, task, try, logical date, data interval and the error."""
-    ti = context.get("ti") or context.get("task_instance")
-    dag_run = context.get("dag_run")
-    dag = context.get("dag")
-    dag_id = getattr(dag, "dag_id", None) or getattr(dag_run, "dag_id", None) or "?"
-    task_id = getattr(ti, "task_id", None) or getattr(context.get("task"), "task_id", None) or "?"
-    map_index = getattr(ti, "map_index", -1)
-    if isinstance(map_index, int) and map_index >= 0:
-        task_id = f"{task_id}[{map_index}]"
-    try_number = getattr(ti, "try_number", None)
-    run_id = context.get("run_id") or getattr(dag_run, "run_id", None) or "?"
-    return (
-        f"Clemency task failed: dag {dag_id}, task {task_id}"
-        + (f" (try {try_number})" if try_number else "")
-        + f", run {run_id}, logical date {_when(context.get('logical_date'))}, "
-        f"data interval {_when(context.get('data_interval_start'))} to "
-        f"{_when(context.get('data_interval_end'))}: {describe(context.get('exception'))}"
-    )
+    """One line naming the DAG, task, try, run, logical date, data interval and the error."""
+    return failure_alert(context).summary
 
 
 def on_failure(context: Mapping[str, Any]) -> None:
-    """Task failure callback: log the summary; note the webhook when one is configured."""
-    summary = failure_summary(context)
-    log.error("%s", summary)
-    webhook = os.environ.get(ALERT_WEBHOOK_VARIABLE, "").strip()
-    if webhook:
-        # Posting is not wired yet; the host is logged, never the URL (it may carry a token).
-        parts = urlsplit(webhook)
-        log.warning(
-            "alert webhook configured (%s://%s): would post this summary there",
-            parts.scheme or "?",
-            parts.hostname or "?",
-        )
+    """Every task's failure callback: log the alert and send it on every channel whose
+    Airflow connection is defined (`clemency.alerts`)."""
+    from clemency.alerts import on_task_failure
+
+    on_task_failure(context)
+
+
+def deadline_alert(within: dt.timedelta) -> Any:
+    """A DAG's `deadline`: alert when a run is not done `within` of being queued.
+
+    An Airflow deadline alert: the scheduler marks the deadline missed and the triggerer
+    runs `clemency.alerts.deadline_missed`. Counted from when the run was queued, not from
+    its logical date: a backfill of old days, or an asset-triggered run (no logical date),
+    has its own clock. A backfill queues all its runs at once, so a long one may alert for
+    its later days; the alert names the run type. Built on call (imports Airflow).
+    """
+    # From their modules: airflow.sdk exports them lazily, which mypy cannot see.
+    from airflow.sdk.definitions.callback import AsyncCallback
+    from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=within,
+        callback=AsyncCallback("clemency.alerts.deadline_missed"),
+        name=f"not done within {within}",
+    )

@@ -26,6 +26,8 @@ PREFIX = "CLEMENCY_"
 # A visible marker: anything pseudonymised with this key is demo data, never production.
 DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
+DEFAULT_WEBHOOK_CONN_ID = "clemency_alert_webhook"
+DEFAULT_SMTP_CONN_ID = "clemency_alert_smtp"
 
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$")
 
@@ -54,6 +56,11 @@ class Settings:
     # write (with acks=all). The embedded broker has one node, so both default to 1.
     topic_replication_factor: int = 1
     topic_min_insync_replicas: int = 1
+    # Where alerts go (clemency.alerts): Airflow connection ids, never the secrets themselves,
+    # and the e-mail recipients. An undefined connection means that channel is off.
+    alert_webhook_conn_id: str = DEFAULT_WEBHOOK_CONN_ID
+    alert_smtp_conn_id: str = DEFAULT_SMTP_CONN_ID
+    alert_email_to: tuple[str, ...] = ()
 
     @property
     def lake(self) -> Lake:
@@ -82,6 +89,12 @@ VARIABLES: dict[str, str] = {
     "validation results (default 90)",
     "RAW_RETENTION_DAYS": "days `clemency purge` keeps raw records (default: unset, kept for "
     "good, since eligibility reads whole histories)",
+    "ALERT_WEBHOOK_CONN_ID": "Airflow connection id of the alert webhook (default "
+    "`clemency_alert_webhook`; undefined = no webhook alerts)",
+    "ALERT_SMTP_CONN_ID": "Airflow connection id of the SMTP server for alert e-mails (default "
+    "`clemency_alert_smtp`; undefined = no e-mail alerts)",
+    "ALERT_EMAIL_TO": "alert e-mail recipients, comma-separated (required when the SMTP "
+    "connection is defined)",
     "KAFKA_SECURITY_PROTOCOL": "`PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`; "
     "in `staging`/`production` no Kafka client is built over the unencrypted two unless "
     "`CLEMENCY_KAFKA_ALLOW_PLAINTEXT=true`",
@@ -115,6 +128,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def get(name: str, default: str) -> str:
         return env.get(PREFIX + name, default).strip()
 
+    if get("ALERT_WEBHOOK", ""):  # a URL in the environment: it may carry a token
+        raise SettingsError(
+            f"{PREFIX}ALERT_WEBHOOK: no longer read; define the Airflow connection "
+            f"{get('ALERT_WEBHOOK_CONN_ID', '') or DEFAULT_WEBHOOK_CONN_ID} instead "
+            "(README, Alerts)"
+        )
     bootstrap = _bootstrap_servers(get)
     lake = _lake_root(get)
     environment = _environment(get)
@@ -142,6 +161,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         or 90,
         raw_retention_days=_days(get("RAW_RETENTION_DAYS", ""), "RAW_RETENTION_DAYS"),
         kafka=_kafka_security(env, get, environment),
+        alert_webhook_conn_id=_connection_id(get, "ALERT_WEBHOOK_CONN_ID", DEFAULT_WEBHOOK_CONN_ID),
+        alert_smtp_conn_id=_connection_id(get, "ALERT_SMTP_CONN_ID", DEFAULT_SMTP_CONN_ID),
+        alert_email_to=_email_addresses(get, "ALERT_EMAIL_TO"),
     )
 
 
@@ -167,6 +189,28 @@ def _lake_root(get: _Getter) -> Path:
     if lake.exists() and not lake.is_dir():
         raise SettingsError(f"{PREFIX}LAKE: {lake} exists and is not a folder")
     return lake
+
+
+_CONNECTION_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def _connection_id(get: _Getter, name: str, default: str) -> str:
+    """An Airflow connection id (the connection itself, with its secrets, lives in Airflow)."""
+    conn_id = get(name, default) or default
+    if not _CONNECTION_ID.match(conn_id):
+        raise SettingsError(
+            f"{PREFIX}{name}: {conn_id!r} is not an Airflow connection id (letters, digits, _ . -)"
+        )
+    return conn_id
+
+
+def _email_addresses(get: _Getter, name: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in get(name, "").split(",") if a.strip())
+    for address in addresses:
+        if not _EMAIL.match(address):
+            raise SettingsError(f"{PREFIX}{name}: {address!r} is not an e-mail address")
+    return addresses
 
 
 def _environment(get: _Getter) -> str:

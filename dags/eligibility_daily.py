@@ -17,7 +17,7 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 from assets import CURATED
 
-from clemency.orchestration import on_failure, transient_retry_policy
+from clemency.orchestration import deadline_alert, on_failure, transient_retry_policy
 
 
 @dag(
@@ -28,6 +28,9 @@ from clemency.orchestration import on_failure, transient_retry_policy
     max_active_runs=1,
     tags=["clemency", "dbt", "eligibility"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    # Queued at UTC midnight (07:00 in Vietnam); a build takes minutes: not done by 10:00
+    # means the morning's reports are late.
+    deadline=deadline_alert(timedelta(hours=3)),
     params={
         "as_of": Param(
             None,

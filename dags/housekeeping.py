@@ -8,10 +8,12 @@ checks and fails on any error, which raises the usual failure alert.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from clemency.orchestration import on_failure
+from clemency.orchestration import deadline_alert, on_failure
 
 
 @dag(
@@ -22,6 +24,7 @@ from clemency.orchestration import on_failure
     max_active_runs=1,
     tags=["clemency", "housekeeping"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    deadline=deadline_alert(timedelta(hours=1)),
 )
 def housekeeping():
     @task

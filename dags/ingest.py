@@ -14,7 +14,7 @@ import pendulum
 from airflow.sdk import dag, task
 from assets import RAW_LAKE
 
-from clemency.orchestration import on_failure, transient_retry_policy
+from clemency.orchestration import deadline_alert, on_failure, transient_retry_policy
 
 
 @dag(
@@ -25,6 +25,7 @@ from clemency.orchestration import on_failure, transient_retry_policy
     max_active_runs=1,
     tags=["clemency", "ingest"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    deadline=deadline_alert(timedelta(minutes=30)),  # two runs' worth: the lake is falling behind
 )
 def ingest():
     @task(

@@ -8,11 +8,13 @@ trigger it by hand with `round_id` to report one round. The reports land in
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import Param, dag, task
 from assets import CURATED
 
-from clemency.orchestration import on_failure
+from clemency.orchestration import deadline_alert, on_failure
 
 
 @dag(
@@ -23,6 +25,7 @@ from clemency.orchestration import on_failure
     max_active_runs=1,
     tags=["clemency", "reports", "amnesty"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    deadline=deadline_alert(timedelta(hours=1)),
     params={
         "round_id": Param(
             None,

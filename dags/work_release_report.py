@@ -7,10 +7,12 @@ HTML, XLSX and PDF, and the portal `reports/index.html` is rebuilt.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from clemency.orchestration import on_failure
+from clemency.orchestration import deadline_alert, on_failure
 
 
 @dag(
@@ -21,6 +23,7 @@ from clemency.orchestration import on_failure
     max_active_runs=1,
     tags=["clemency", "reports", "work_release"],
     default_args={"owner": "clemency", "on_failure_callback": on_failure},
+    deadline=deadline_alert(timedelta(hours=1)),
 )
 def work_release_report():
     @task

@@ -346,6 +346,7 @@ def test_no_id_or_name_outside_the_restricted_zones(whole_run):
     folder = lake.report_folder(ROUND, lake.latest_as_of()).relative_to(lake.root)
     assert {f"{folder}/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
     assert {"reports/index.html", "reports/index.en.html"} <= names  # the portal is searched
+    assert any(n.startswith("lineage/dbt/") for n in names)  # OpenLineage events: SQL, names
     assert not any(n.startswith("curated/") and "eligibility" in n for n in names)
 
     hits = scan(Scanner(people.ids | people.names), files, lake.root)

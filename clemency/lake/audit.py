@@ -1,8 +1,9 @@
 """Audit trail: one JSON record per pipeline run, under `<lake>/audit/runs/<date>/<run id>.json`.
 
 A record says who or what triggered the run (an Airflow task with its DAG run, or a person
-at the command line), its arguments, the offsets or files it read and the SHA-256 of every
-file it wrote. It names people only by pseudonym (`person_key:<hex>`): `audited` replaces
+at the command line), its arguments, the offsets or files it read, the SHA-256 of every
+file it wrote and where its OpenLineage events are (`lineage`, see `clemency.lake.lineage`).
+It names people only by pseudonym (`person_key:<hex>`): `audited` replaces
 every citizen ID and person id in the command line, the arguments and the error. It is
 written when the run starts (status `running`) and replaced, atomically, when it ends
 (`succeeded` or `failed` with the error), so a run killed half-way still shows.
@@ -30,6 +31,7 @@ from typing import Any
 from clemency.errors import describe
 from clemency.lake import atomic
 from clemency.lake.layout import Lake
+from clemency.lake.lineage import airflow_task_lineage
 from clemency.lake.pseudonym import person_key
 
 # Argument names whose values never reach the record (they would sit in a world-readable
@@ -72,6 +74,8 @@ class RunRecord:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    # Lake-relative paths (or patterns) of the run's OpenLineage events (clemency.lake.lineage)
+    lineage: list[str] = field(default_factory=list)
 
     def add_output(self, path: Path, lake: Lake, **details: Any) -> None:
         self.outputs.append(file_entry(path, lake, **details))
@@ -233,6 +237,17 @@ def audited(
         trigger=trigger,
         started_at=started.isoformat(timespec="microseconds"),
     )
+    if trigger["kind"] == "airflow" and trigger.get("dag_run_id"):
+        # The OpenLineage events Airflow writes for this task try (clemency.task_lineage)
+        record.lineage.append(
+            airflow_task_lineage(
+                lake,
+                trigger["dag_id"],
+                trigger["dag_run_id"],
+                trigger["task_id"],
+                trigger.get("try_number"),
+            )
+        )
     write_record(lake, record)
     try:
         yield record

@@ -19,6 +19,9 @@
     reports/summary/<as_of>/summary-<as_of>.html          the run summary of one as-of date
     reports/dbt-docs/index.html       dbt's docs site (published by the transform)
     reports/restricted/               person-level exports (owner only)
+    lineage/airflow/<dag>/<dag run>/<task>.<try>.<EVENT>.json   OpenLineage events of each task
+    lineage/dbt/<transform run id>/<dbt job>.<EVENT>.json        ... and of each dbt node
+                                      (clemency.lake.lineage; no row data, no citizen ID)
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
 rewrites the same file instead of adding a second copy.
@@ -229,6 +232,11 @@ class Lake:
     def whatif_reports(self, scenario_id: str) -> Path:
         """The comparison report of a scenario: counts only, beside the other reports."""
         return self.reports / "whatif" / self.scenario(scenario_id).root.name
+
+    @property
+    def lineage(self) -> Path:
+        """OpenLineage events, one file each (`clemency.lake.lineage` names them)."""
+        return self.root / "lineage"
 
     @property
     def ingest_ledger(self) -> Path:

@@ -34,6 +34,7 @@ from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
 from clemency.transform.freshness import source_freshness
+from clemency.transform.lineage import write_dbt_lineage
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,10 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
             record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
         latest = advance_latest(lake, as_of, record.run_id)
         record.arguments["became_latest"] = latest
+        # OpenLineage events per dbt node, after publishing (clemency.transform.lineage)
+        lineage = write_dbt_lineage(lake, record.run_id)
+        if lineage:
+            record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
         return TransformResult(result.as_of, result.command, result.log_path, latest)
 
 
