@@ -33,6 +33,7 @@ from clemency.lake.layout import Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform.downstream import publish_downstream
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
             record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
         latest = advance_latest(lake, as_of, record.run_id)
         record.arguments["became_latest"] = latest
+        publish_downstream(lake, record, lambda *args: run_dbt(lake, as_of, *args))
         return TransformResult(result.as_of, result.command, result.log_path, latest)
 
 
