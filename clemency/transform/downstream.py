@@ -15,6 +15,7 @@ def publish_downstream(lake: Lake, record: RunRecord, dbt: Callable[..., object]
     """`dbt(*args)` runs dbt over the build's lake and as-of date."""
     for written in catalog.publish_catalogs(lake):
         record.add_output(written, lake)
-    record.arguments["dbt_docs"] = docs.publish_docs(lake, lambda: dbt(*docs.GENERATE))
-    if record.arguments["dbt_docs"].startswith("generated"):
-        record.add_output(lake.dbt_docs, lake)
+    done = docs.publish_docs(lake, lambda: dbt(*docs.GENERATE))
+    record.arguments["dbt_docs"] = done
+    if lake.dbt_docs.exists():  # the page that documents this build, new or still current
+        record.add_output(lake.dbt_docs, lake, regenerated=done.startswith("generated"))
