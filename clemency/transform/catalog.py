@@ -90,8 +90,10 @@ def catalog_sql(folder: Path, marts: dict[str, Path], latest: dt.date | None) ->
 
 
 def _has_column(snapshots: Path, mart: str, column: str) -> bool:
-    newest = sorted(snapshots.glob(f"as_of=*/{mart}.parquet"))[-1]
-    return column in pq.read_schema(newest).names
+    """Whether the mart's first snapshot has `column` (DuckDB binds a view over several
+    files with the schema of the first one)."""
+    first = sorted(snapshots.glob(f"as_of=*/{mart}.parquet"))[0]
+    return column in pq.read_schema(first).names
 
 
 def _literal(text: str) -> str:
