@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -59,6 +60,9 @@ def lake(tmp_path) -> Lake:
         for mart in PERSON_LEVEL:
             atomic.write_parquet(lake.mart(mart, as_of), _decisions(as_of))
     atomic.write_json(lake.latest_pointer, {"as_of": LATE.isoformat(), "run_id": "r"})
+    funnel = {"resource_type": "model", "name": "round_funnel", "description": "Counts per round.",
+              "columns": {"province": {"description": "Province of the facility."}}}  # fmt: skip
+    atomic.write_json(lake.dbt_target / "manifest.json", {"nodes": {"model.x": funnel}})
     catalog.publish_catalogs(lake)
     return lake
 
@@ -85,6 +89,11 @@ def in_child(database: Path, query: str) -> list:
     return json.loads(done.stdout)
 
 
+def read_files(sql: str) -> list[str]:
+    """The file patterns a catalog's SQL reads."""
+    return re.findall(r"read_parquet\('((?:[^']|'')*)'", sql)
+
+
 def test_latest_views_and_every_snapshot(lake):
     with connect(lake.catalog()) as con:
         assert con.execute("select sum(people) from round_funnel").fetchone() == (10,)
@@ -96,6 +105,19 @@ def test_latest_views_and_every_snapshot(lake):
         assert con.execute("select distinct as_of_date from facility_population").fetchall() == [
             (LATE,)
         ]
+        # each view and column says what it holds, from the dbt descriptions
+        views = "select schema_name || '.' || view_name, comment from duckdb_views()"
+        comments = dict(con.execute(views + " where not internal").fetchall())
+        assert comments["main.round_funnel"] == "The latest set. Counts per round."
+        assert comments["snapshots.round_funnel"] == "Every as-of date. Counts per round."
+        described = con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where schema_name = 'main' and table_name = 'round_funnel' and comment is not null"
+        ).fetchall()
+        assert dict(described) == {
+            "province": "Province of the facility.",
+            "as_of_date": catalog._AS_OF_NOTE,
+        }
 
 
 def test_a_filter_on_as_of_date_reads_only_that_days_files(lake, tmp_path):
@@ -125,9 +147,10 @@ def test_public_catalog_names_no_person_level_mart(lake):
     assert {name for _, name, _ in views} == {"round_funnel", "facility_population"}
     assert {name for _, name, _ in views} <= AGGREGATE_MARTS
     script = public.with_suffix(".sql").read_text()
-    for text in [script, public.read_bytes().decode("latin-1"), *(sql for *_, sql in views)]:
-        assert "restricted" not in text
-        assert not [mart for mart in PERSON_LEVEL if mart in text]
+    files = [f for text in [script, *(sql for *_, sql in views)] for f in read_files(text)]
+    assert files and all(f.startswith("snapshots/as_of=*/") for f in files)  # curated/ only
+    assert {Path(f).stem for f in files} == {"round_funnel", "facility_population"}
+    assert not [m for m in PERSON_LEVEL if m in public.read_bytes().decode("latin-1")]
     assert stat.S_IMODE(public.stat().st_mode) == 0o644
     assert stat.S_IMODE(public.with_suffix(".sql").stat().st_mode) == 0o644
 
