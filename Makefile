@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
-.PHONY: install demo test fuzz lint typecheck sqllint fmt bench airflow clean stack test-stack
+.PHONY: install demo test test-drills fuzz lint typecheck sqllint fmt bench airflow clean stack test-stack
 
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -36,9 +36,14 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The stack's end-to-end test (marker `stack`) is `make test-stack`, run by CI after this.
+# The stack's end-to-end test (marker `stack`) is `make test-stack` and the recovery drills
+# (marker `drill`: SIGKILL at every write, full disks, locked warehouses) `make test-drills`;
+# CI runs both after this.
 test: lint
-	$(BIN)/pytest -m "not stack"
+	$(BIN)/pytest -m "not stack and not drill"
+
+test-drills: install
+	$(BIN)/pytest -m drill
 
 # The property/fuzz tests with the long Hypothesis profile (`make test` runs them bounded);
 # what it finds is kept in test-artifacts/hypothesis and replayed first next time.

@@ -2,9 +2,10 @@
 
     python -m benchmarks.disclosure [--facilities 75] [--people 22000] [--seed 7]
 
-Builds an in-memory DuckDB shaped like the report's inputs (the `amnesty` mart and the raw
-events of a round: facility registrations, admissions with nationality, proposals, grants,
-releases) at the size of a national round -- 75 facilities of 3 agencies in the 34
+Builds an in-memory DuckDB shaped like the report's inputs (the `amnesty` mart, and the
+`round_lifecycle`, `facility_registry` and `amnesty_round_calendar` marts: proposals, grants
+and releases per review channel, a few people on suspension reviewed by the courts) at the
+size of a national round -- 75 facilities of 3 agencies in the 34
 provinces, 15 criteria, 10 foreign nationalities, the special categories -- then runs the
 round report's own table builders and `disclosure.protect` over them, and prints what the
 audit hid, the narrowest interval it left and how long suppression and audit took.
@@ -44,15 +45,14 @@ STATUS_SHARES = {"eligible": 0.6, "almost_eligible": 0.07, "ineligible": 0.27, "
 
 
 def synthetic(facilities: int, people: int, seed: int) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the `amnesty` and `raw_events` views the builders read."""
+    """An in-memory DuckDB with the mart views the builders read (`data.MART_VIEWS`)."""
     rng = random.Random(seed)
     provinces = [p["name_vi"] for p in d.provinces()]
+    courts = {row["province"]: court for court, row in d.courts().items() if row["province"]}
     registry = _registry(rng, facilities, provinces)
     sizes = [max(3, int(rng.lognormvariate(5.3, 0.9))) for _ in registry]
     scale = people / sum(sizes)
-    amnesty, events = [], []
-    for facility in registry:
-        events.append(_event("facility.registered", facility, None, facility["facility_id"]))
+    amnesty, lifecycle = [], []
     nationalities = [n for n, k in FOREIGNERS.items() for _ in range(k)]
     person = 0
     for facility, size in zip(registry, sizes, strict=True):
@@ -61,14 +61,27 @@ def synthetic(facilities: int, people: int, seed: int) -> duckdb.DuckDBPyConnect
             person += 1
             nat = nationalities.pop() if nationalities and rng.random() < 0.004 else "VN"
             status = rng.choices(list(shares), weights=list(shares.values()))[0]
-            amnesty.append(_person(rng, person, facility, status, nat))
-            events += _lifecycle(rng, person, facility, status, nat)
+            row = _person(rng, person, facility, status, nat)
+            if rng.random() < SUSPENDED_SHARE:  # on suspension at the cutoff: the courts'
+                row |= {"review_channel": "courts", "court_id": courts[rng.choice(provinces)]}
+            amnesty.append(row)
+            lifecycle += _lifecycle(rng, row, nat)
     con = duckdb.connect()
-    con.register("amnesty_rows", pa.Table.from_pylist(amnesty))
-    con.execute("CREATE TABLE amnesty AS SELECT * FROM amnesty_rows")
-    con.register("event_rows", pa.Table.from_pylist(events))
-    con.execute("CREATE TABLE raw_events AS SELECT * FROM event_rows")
+    for view, rows in [("amnesty", amnesty), ("lifecycle", lifecycle),
+                       ("registry", registry), ("round_calendar", [CALENDAR])]:  # fmt: skip
+        con.register(f"{view}_rows", pa.Table.from_pylist(rows))
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}_rows")
     return con
+
+
+SUSPENDED_SHARE = 0.001
+OWN_CHANNEL = ("MoPS", "MND")  # the facility channels of the seed amnesty_review_channels
+CALENDAR = {"round_id": ROUND, "decision_no": "1244/2025/QĐ-CTN",
+            "signed_date": dt.date(2025, 7, 3), "cutoff_date": dt.date(2025, 8, 31),
+            "rule_version": "2025-2.v1", "apply_by": dt.date(2025, 7, 8),
+            "facility_lists_by": dt.date(2025, 7, 18), "complaints_by": dt.date(2025, 7, 23),
+            "court_lists_by": dt.date(2025, 7, 23),
+            "appraisal_by": dt.date(2025, 8, 7)}  # fmt: skip
 
 
 def _registry(rng: random.Random, facilities: int, provinces: list[str]) -> list[dict]:
@@ -78,8 +91,9 @@ def _registry(rng: random.Random, facilities: int, provinces: list[str]) -> list
         province = (
             provinces[i % len(provinces)] if i < 2 * len(provinces) else rng.choice(provinces)
         )
-        found.append({"facility_id": f"F{i:03d}", "name": f"Trại {i:03d}", "kind": "prison",
-                      "agency": agencies[i % len(agencies)], "province": province})  # fmt: skip
+        found.append({"facility_id": f"F{i:03d}", "facility_name": f"Trại {i:03d}",
+                      "facility_kind": "prison", "agency": agencies[i % len(agencies)],
+                      "province": province, "work_sites": []})  # fmt: skip
     return found
 
 
@@ -91,30 +105,27 @@ def _person(rng: random.Random, n: int, facility: dict, status: str, nat: str) -
     return {"person_key": f"k{n}", "round_id": ROUND, "as_of_date": dt.date(2025, 11, 30),
             "status": status, "unmet_criteria": unmet, "facility_id": facility["facility_id"],
             "agency": facility["agency"], "province": facility["province"], "nationality": nat,
-            "special_categories": special, "rule_version": "2025-2.v1"}  # fmt: skip
+            "review_channel": facility["agency"] if facility["agency"] in OWN_CHANNEL else None,
+            "court_id": None, "special_categories": special,
+            "rule_version": "2025-2.v1"}  # fmt: skip
 
 
-def _lifecycle(rng: random.Random, n: int, facility: dict, status: str, nat: str) -> list[dict]:
-    person = f"P{n}"
-    found = [_event("person.admitted", {"nationality": nat}, person, facility["facility_id"])]
-    if status == "eligible" and rng.random() < 0.97:
-        day = dt.date(2025, 7, 10) + dt.timedelta(days=rng.randrange(40))
-        proposed = {"round_id": ROUND, "date": day.isoformat()}
-        found.append(_event("amnesty.proposed", proposed, person, facility["facility_id"]))
-        if rng.random() < 0.99:
-            granted = {"round_id": ROUND, "effective_date": "2025-09-01", "decision_no": "1693"}
-            found.append(_event("amnesty.granted", granted, person, "CTN"))
-            if rng.random() < 0.995:
-                released = {"reason": "amnesty", "date": "2025-09-01"}
-                found.append(_event("person.released", released, person, facility["facility_id"]))
-    return found
-
-
-def _event(kind: str, payload: dict | None, person: str | None, source: str) -> dict[str, Any]:
-    at = dt.datetime(2025, 9, 2, 9, tzinfo=dt.UTC)
-    return {"event_type": kind, "payload": json.dumps(payload or {}), "person_id": person,
-            "source_id": source, "kafka_topic": "facility.events", "recorded_at": at,
-            "occurred_at": at}  # fmt: skip
+def _lifecycle(rng: random.Random, person: dict, nat: str) -> list[dict]:
+    """The person's row of the round_lifecycle mart (one person each), if proposed."""
+    if person["status"] != "eligible" or rng.random() >= 0.97:
+        return []
+    day = dt.date(2025, 7, 10) + dt.timedelta(days=rng.randrange(40))
+    granted = rng.random() < 0.99
+    released = granted and rng.random() < 0.995
+    return [{"round_id": ROUND, "review_channel": person["review_channel"],
+             "court_id": person["court_id"], "nationality": nat, "is_proposed": True,
+             "is_granted": granted, "is_released": released,
+             "proposal_timing": "late" if day > CALENDAR["facility_lists_by"] else "on_time",
+             "proposed_date": day, "effective_date": dt.date(2025, 9, 1) if granted else None,
+             "grant_decision_no": "1693" if granted else None,
+             "released_date": dt.date(2025, 9, 1) if released else None,
+             "unattributed_reason": None if person["review_channel"] else "unknown_agency",
+             "people": 1}]  # fmt: skip
 
 
 def run(facilities: int = 75, people: int = 22_000, seed: int = 7) -> dict[str, Any]:

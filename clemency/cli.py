@@ -336,7 +336,12 @@ def report(
     year: Annotated[int | None, typer.Option(help="Year of the work-release report.")] = None,
     lang: Annotated[str, typer.Option(help="vi (default) or en.")] = "vi",
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder (default: $CLEMENCY_LAKE/reports).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Reports folder (default: $CLEMENCY_LAKE/reports); the files go to "
+            "<round or work-release>/<as-of date>/ under it.",
+        ),
     ] = None,
     threshold: Annotated[int, typer.Option(min=1, help="Hide facility counts below this.")] = 5,
     restricted_person_export: Annotated[
@@ -377,6 +382,56 @@ def report(
         raise CommandError(str(error)) from None
     for kind, path in files.items():
         out.print(f"{kind:>4}: {path}", highlight=False)
+    out.print(f"portal: {lake.portal_page()}", highlight=False)
+
+
+@command
+def whatif(
+    round_id: Annotated[str, typer.Option("--round", help="Amnesty round, e.g. 2025-2.")],
+    settings_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A changed rule parameter, name=value (e.g. time_served=1/4); repeatable.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date of the published set to compare with.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="vi (default) or en.")] = "vi",
+    threshold: Annotated[int, typer.Option(min=1, help="Hide counts below this.")] = 5,
+    list_parameters: Annotated[
+        bool, typer.Option("--list", help="List the round's parameters and values; build nothing.")
+    ] = False,
+) -> None:
+    """Policy what-if: a round's decisions under changed rules, compared with the published."""
+    from clemency.reports.whatif_report import build_whatif_report, changed_status
+    from clemency.transform.rule_parameters import parameters
+    from clemency.transform.scenario import build_scenario
+
+    if list_parameters:
+        for parameter in parameters(round_id):
+            out.print(f"{parameter.name}={parameter.value}  ({parameter.kind})", highlight=False)
+        return
+    if lang not in {"vi", "en"}:
+        raise CommandError(f"--lang: {lang!r} is not vi or en")
+    lake = settings().lake
+    date = _parse_date(as_of, "--as-of") if as_of else None
+    scenario = build_scenario(lake, round_id, settings_ or [], date)
+    built: list = []
+    try:
+        files = build_whatif_report(
+            lake, scenario.scenario_id, lang=lang, threshold=threshold, reports=built
+        )
+    except ValueError as error:  # DisclosureError, a scenario that changed the candidates
+        raise CommandError(f"scenario {scenario.scenario_id}: {first_line(error)}") from None
+    out.print(
+        f"scenario: {scenario.scenario_id} ({scenario.area.root}, restricted)", soft_wrap=True
+    )
+    # the national count the report prints (counted, never listed)
+    out.print(f"people who change status: {changed_status(built[0])}", highlight=False)
+    for kind, path in files.items():
+        out.print(f"{kind:>4}: {path}", highlight=False, soft_wrap=True)
 
 
 @command

@@ -2,7 +2,8 @@
 
 Consumes the curated asset, so it follows every `eligibility_daily` run (and backfill);
 trigger it by hand with `round_id` to report one round. The reports land in
-`$CLEMENCY_LAKE/reports/` as HTML, XLSX and PDF.
+`$CLEMENCY_LAKE/reports/<round id>/<as-of date>/` as HTML, XLSX and PDF, and the portal
+`reports/index.html` is rebuilt.
 """
 
 from __future__ import annotations

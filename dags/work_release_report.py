@@ -1,7 +1,8 @@
 """Write the yearly work-and-training-release report MoPS sends upward (Resolution 54/2022).
 
 Yearly data intervals: the run for [1 Jan Y, 1 Jan Y+1) reports year Y from the latest
-curated marts. The report lands in `$CLEMENCY_LAKE/reports/` as HTML, XLSX and PDF.
+curated marts. The report lands in `$CLEMENCY_LAKE/reports/work-release/<as-of date>/` as
+HTML, XLSX and PDF, and the portal `reports/index.html` is rebuilt.
 """
 
 from __future__ import annotations

@@ -235,27 +235,40 @@ def _grid(
 
 
 def _status_facts(reader: Reader, printed: dict[str, Printed], lang: str) -> list[list[Any]]:
+    """The facility, agency, province and courts tables over unknowns per facility, part
+    and status: a facility's people are reviewed by its agency's channel ("own") or, on
+    suspension, by a court (Decision 1244), and which facility a court's people were last
+    held in is not printed."""
     facility = printed["facility"]
     rows = facility.rows  # facility, agency, province, considered, statuses
+    courts = [str(r[0]) for r in printed["courts"].rows] if "courts" in printed else []
+    parts = ["own", *(("court", k) for k in courts)]
+    court_label = t("col_court", lang)
 
-    def people(f: str, spec: Any) -> list[int]:
-        return [reader.atom("status", f, s) for s in (STATUSES if spec == "*" else [spec])]
+    def people(member: tuple, spec: Any) -> list[int]:
+        f, part = member
+        chosen = STATUSES if spec == "*" else [spec]
+        return [reader.atom("status", f, part, s) for s in chosen]
 
     columns = {3: "*", **{4 + i: s for i, s in enumerate(STATUSES)}}
-    _grid(reader, facility, lang, {str(r[0]): [r[0]] for r in rows}, columns, people)
-    agencies: dict[str, list] = {}
+    by_facility = {str(r[0]): [(r[0], part) for part in parts] for r in rows}
+    _grid(reader, facility, lang, by_facility, columns, people)
+    agencies: dict[str, list] = {court_label: [(r[0], ("court", k)) for r in rows for k in courts]}
     provinces: dict[str, list] = {}
     for r in rows:
-        agencies.setdefault(str(r[1] or t("unknown", lang)), []).append(r[0])
-        provinces.setdefault(str(r[2] or "?"), []).append(r[0])
+        agencies.setdefault(str(r[1] or t("unknown", lang)), []).append((r[0], "own"))
+        provinces.setdefault(str(r[2] or "?"), []).extend(by_facility[str(r[0])])
     shifted = {c - 2: spec for c, spec in columns.items()}
     _grid(reader, printed["agency"], lang, agencies, shifted, people)
     _grid(reader, printed["province"], lang, provinces, shifted, people)
+    if "courts" in printed:  # court, province, considered, eligible, proposed, granted
+        by_court = {k: [(r[0], ("court", k)) for r in rows] for k in courts}
+        _grid(reader, printed["courts"], lang, by_court, {2: "*", 3: "eligible"}, people)
     national = _national(printed, lang)
-    everyone = [r[0] for r in rows]
+    everyone = [m for members in by_facility.values() for m in members]
     for s in STATUSES:
         reader.fact(
-            f"national/{s}", [a for f in everyone for a in people(f, s)], national[t(s, lang)]
+            f"national/{s}", [a for m in everyone for a in people(m, s)], national[t(s, lang)]
         )
     return rows
 
@@ -270,8 +283,13 @@ def _reason_facts(reader: Reader, printed: dict[str, Printed], lang: str, facili
 
     groups = {str(r[0]): [str(r[0])] for r in by_facility.rows}
     _grid(reader, by_facility, lang, groups, {1 + j: r for j, r in enumerate(reasons)}, missed)
+    parts = (
+        ["own", *(("court", str(r[0])) for r in printed["courts"].rows)]
+        if ("courts" in printed)
+        else ["own"]
+    )
     for f in groups:  # a person misses a criterion once, and only when not eligible
-        unmet = [reader.atom("status", f, s) for s in UNMET]
+        unmet = [reader.atom("status", f, part, s) for part in parts for s in UNMET]
         for reason in reasons:
             reader.at_most.append((missed(f, reason), unmet))
     by_agency = printed["reasons_agency"]  # rows: reasons; columns: agencies
@@ -326,18 +344,23 @@ def _special_facts(reader: Reader, printed: dict[str, Printed], lang: str) -> No
 
 
 def _lifecycle_facts(reader: Reader, printed: dict[str, Printed], lang: str) -> None:
-    """Proposed and granted per agency and nationality, released per agency; people of an
-    agency no row names are counted nationally only."""
-    agencies = [str(r[0]) for r in printed["agency_lifecycle"].rows] + ["(other)"]
+    """Proposed and granted per review channel (the courts' per court) and nationality,
+    released per channel; grants no channel answers for per reason; people of a channel no
+    row names are counted nationally only."""
+    courts = _labels(printed, "courts", 0)
+    reasons = _labels(printed, "unattributed", 1)
+    leaves_of = _channel_leaves(printed, lang, courts)
+    leaves = [leaf for members in leaves_of.values() for leaf in members]
+    leaves += [("(other)", r) for r in reasons] or ["(other)"]
     foreign = [str(r[0]) for r in printed["foreigners"].rows]
     nats = [*foreign, "VN", "(other)"]
 
     def life(measure: str):
-        def atoms(agency: str, nat: Any) -> list[int]:
+        def atoms(leaf: Any, nat: Any) -> list[int]:
             chosen = nats if nat == "*" else [nat]
             if measure == "released":
                 chosen = ["*"]
-            return [reader.atom("life", measure, agency, n) for n in chosen]
+            return [reader.atom("life", measure, leaf, n) for n in chosen]
 
         return atoms
 
@@ -346,23 +369,72 @@ def _lifecycle_facts(reader: Reader, printed: dict[str, Printed], lang: str) -> 
     for row in lifecycle.rows:
         for c, measure in ((1, "proposed"), (2, "granted"), (3, "released")):
             floor = 0 if {str(row[0]), lifecycle.columns[c]} & withheld else 1
-            reader.fact(
-                f"agency_lifecycle/{row[0]}/{measure}", life(measure)(row[0], "*"), row[c], floor
-            )
+            atoms = [a for leaf in leaves_of[str(row[0])] for a in life(measure)(leaf, "*")]
+            reader.fact(f"agency_lifecycle/{row[0]}/{measure}", atoms, row[c], floor)
+    _court_facts(reader, printed, lang, life, courts)
+    _unattributed_facts(reader, printed, lang, life, reasons)
     table = printed["foreigners"]
     withheld = withheld_lines(table, lang)
     for row in table.rows:
         for c, measure in ((6, "proposed"), (7, "granted")):
-            atoms = [a for agency in agencies for a in life(measure)(agency, row[0])]
+            atoms = [a for leaf in leaves for a in life(measure)(leaf, row[0])]
             floor = 0 if {str(row[0]), table.columns[c]} & withheld else 1
             reader.fact(f"foreigners/{row[0]}/{measure}", atoms, row[c], floor)
     national = _national(printed, lang)
     for measure in ("proposed", "granted", "released"):
-        atoms = [a for agency in agencies for a in life(measure)(agency, "*")]
+        atoms = [a for leaf in leaves for a in life(measure)(leaf, "*")]
         reader.fact(f"national/{measure}", atoms, national[t(measure, lang)])
     if "?" not in foreign:  # "?" mixes unknown nationalities with missing ones
-        atoms = [a for agency in agencies for n in foreign for a in life("granted")(agency, n)]
+        atoms = [a for leaf in leaves for n in foreign for a in life("granted")(leaf, n)]
         reader.fact("national/foreigners_granted", atoms, national[t("foreigners_granted", lang)])
+
+
+def _channel_leaves(printed: dict[str, Printed], lang: str, courts: list[str]) -> dict[str, list]:
+    """The unknowns each row of the agency lifecycle table adds up: its channel, or for the
+    courts' row each court of the courts table."""
+    leaves_of: dict[str, list] = {str(r[0]): [str(r[0])] for r in printed["agency_lifecycle"].rows}
+    court_label = t("col_court", lang)
+    if court_label in leaves_of and courts:
+        leaves_of[court_label] = [("court", k) for k in courts]
+    return leaves_of
+
+
+def _labels(printed: dict[str, Printed], key: str, column: int) -> list[str]:
+    return [str(r[column]) for r in printed[key].rows] if key in printed else []
+
+
+def _court_facts(reader: Reader, printed: dict[str, Printed], lang: str, life, courts) -> None:
+    """Proposed and granted per court (the courts table), and its totals."""
+    if "courts" not in printed:
+        return
+    table = printed["courts"]
+    withheld = withheld_lines(table, lang)
+    for row in table.rows:
+        for c, measure in ((4, "proposed"), (5, "granted")):
+            floor = 0 if {str(row[0]), table.columns[c]} & withheld else 1
+            atoms = life(measure)(("court", str(row[0])), "*")
+            reader.fact(f"courts/{row[0]}/{measure}", atoms, row[c], floor)
+    if table.total:
+        for c, measure in ((4, "proposed"), (5, "granted")):
+            atoms = [a for k in courts for a in life(measure)(("court", k), "*")]
+            reader.fact(f"courts/total/{measure}", atoms, table.total[c])
+
+
+def _unattributed_facts(
+    reader: Reader, printed: dict[str, Printed], lang: str, life, reasons
+) -> None:
+    """Grants no channel answers for, per reason (code in the second column), and in all."""
+    if "unattributed" not in printed:
+        return
+    table = printed["unattributed"]
+    withheld = withheld_lines(table, lang)
+    for row in table.rows:
+        floor = 0 if {str(row[0]), table.columns[2]} & withheld else 1
+        atoms = life("granted")(("(other)", str(row[1])), "*")
+        reader.fact(f"unattributed/{row[1]}", atoms, row[2], floor)
+    if table.total:
+        atoms = [a for r in reasons for a in life("granted")(("(other)", r), "*")]
+        reader.fact("unattributed/total", atoms, table.total[2])
 
 
 NUMBER = re.compile(r"\d[\d.,]*")  # a number as the renderers print one

@@ -253,12 +253,12 @@ def test_docs_are_generated_again_only_when_the_manifest_changed(tmp_path):
 
     _manifest(lake.dbt_target, "Counts per round.", 1.0)
     assert docs.publish_docs(lake, generate).startswith("generated in ")
-    assert docs.external_references(lake.dbt_docs.read_text()) == []
+    assert docs.external_references(lake.dbt_docs_site.read_text()) == []
     _manifest(lake.dbt_target, "Counts per round.", 2.0)  # another build, same project
     assert docs.publish_docs(lake, generate) == "unchanged"
     _manifest(lake.dbt_target, "Counts per round and status.", 3.0)
     assert docs.publish_docs(lake, generate).startswith("generated")
-    lake.dbt_docs.unlink()  # a lost page is made again whatever the manifest says
+    lake.dbt_docs_site.unlink()  # a lost page is made again whatever the manifest says
     assert docs.publish_docs(lake, generate).startswith("generated")
     assert len(generated) == 3
 
@@ -266,11 +266,11 @@ def test_docs_are_generated_again_only_when_the_manifest_changed(tmp_path):
         raise PipelineError("dbt docs failed for as-of 2025-11-30: model x: boom")
 
     _manifest(lake.dbt_target, "Changed again.", 4.0)
-    kept = lake.dbt_docs.read_bytes()
+    kept = lake.dbt_docs_site.read_bytes()
     assert docs.publish_docs(lake, fails) == (
         "not published: dbt docs failed for as-of 2025-11-30: model x: boom"
     )
-    assert lake.dbt_docs.read_bytes() == kept
+    assert lake.dbt_docs_site.read_bytes() == kept
 
 
 # --- exposures ------------------------------------------------------------------------------

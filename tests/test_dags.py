@@ -485,8 +485,8 @@ def test_eligibility_daily_builds_the_curated_marts_as_of_the_interval_start(dai
     assert sum(row["people_admitted"] for row in population) == 1
     assert _xcom(run, "transform") == DAILY_AS_OF.isoformat()
     assert {"as_of": DAILY_AS_OF.isoformat(), "latest": True} in _asset_extras(CURATED_URI)
-    assert Path(_xcom(run, "summary")) == lake.reports / f"summary-{DAILY_AS_OF}.html"
-    assert (lake.reports / f"summary-{DAILY_AS_OF}.html").is_file()
+    summary = lake.report_folder("summary", DAILY_AS_OF) / f"summary-{DAILY_AS_OF}.html"
+    assert Path(_xcom(run, "summary")) == summary and summary.is_file()
 
 
 @pytest.mark.slow
@@ -535,9 +535,9 @@ def test_round_report_dag_writes_the_reports_of_the_curated_rounds(dagbag, daily
     written = _xcom(run, "build")
     assert list(written) == ["2025-2"]
     assert sorted(Path(p).suffix for p in written["2025-2"]) == [".html", ".pdf", ".xlsx"]
-    assert all(
-        Path(p).parent == lake.reports and Path(p).stat().st_size > 0 for p in written["2025-2"]
-    )
+    folder = lake.report_folder("2025-2", lake.latest_as_of())  # reports/<round>/<as-of>/
+    assert all(Path(p).parent == folder and Path(p).stat().st_size > 0 for p in written["2025-2"])
+    assert lake.portal_page().is_file()
 
 
 # -- (f) the compose stack ----------------------------------------------------------------

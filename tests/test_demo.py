@@ -53,14 +53,16 @@ def test_demo_slice_end_to_end(two_runs):
     assert {row["as_of_date"] for row in population} == {dt.date(2025, 11, 30)}
     assert 0 < sum(row["people_admitted"] for row in population) <= INMATES
 
-    html = (lake.reports / "summary-2025-11-30.html").read_text(encoding="utf-8")
+    summary = lake.report_folder("summary", dt.date(2025, 11, 30)) / "summary-2025-11-30.html"
+    assert outputs["summary (HTML)"] == str(summary)
+    html = summary.read_text(encoding="utf-8")
     assert "Tóm tắt lần chạy dữ liệu đặc xá" in html
     assert f"{landed:,}" in html
     assert not re.search(r"(src|href)=\"?https?://", html)  # self-contained
     assert not re.search(r"\b\d{12}\b", html)  # no citizen ID leaks into the report
 
     ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(lake.reports / "summary-2025-11-30.html", ARTIFACTS / "demo-summary.html")
+    shutil.copy(summary, ARTIFACTS / "demo-summary.html")
 
 
 MARTS = ["amnesty_eligibility", "work_release_eligibility", "person_status", "round_funnel"]

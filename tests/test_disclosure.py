@@ -611,3 +611,42 @@ def test_the_annex_and_the_run_record_carry_the_audit(built, lake):  # noqa: F81
               if any(o["path"].endswith(files["html"].name) for o in r.outputs)][:1]  # fmt: skip
     recorded = run.outputs[0]["disclosure_audit"]
     assert recorded["seconds"] >= 0 and recorded["hidden_cells"] == audit.hidden_cells
+
+
+# --- the courts' review channel (Decision 1244): its cells are no difference of totals ----
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_a_reader_derives_no_hidden_courts_cell_from_the_printed_totals(built):
+    """The demo has one person on suspension at the cutoff: the courts table hides that
+    court's count, and the reader, who knows the national figures, the MoPS and MND rows,
+    every facility's total and the courts table's own totals, still cannot pin it."""
+    files, report, audit, tables = built
+    courts = next(table for table in tables if table.key == "courts")
+    assert courts.rows and courts.hidden, "the demo's court cell is small: it must be hidden"
+    agency = next(table for table in tables if table.key == "agency")
+    assert t("col_court") in [row[0] for row in agency.rows]  # the third channel's row
+    reader = adversary.read_round_report(adversary.from_report(report), report.lang, 5)
+    intervals = reader.intervals()
+    hidden = {where: span for where, span in intervals.items() if where.startswith("courts/")}
+    assert hidden, "the reader tries the courts table's hidden cells"
+    assert all(hi - lo >= 5 for lo, hi in hidden.values()), hidden
+    assert not reader.disclosed()
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_without_complements_the_courts_cell_is_national_minus_the_agencies(lake, monkeypatch):  # noqa: F811
+    """The reader is strong enough to matter for the courts: with primary suppression only,
+    the court's considered count is the national total less the MoPS and MND rows."""
+    import clemency.reports.round_report as round_report
+
+    def primary_only(model):
+        disclosure.primary(model)
+        return disclosure.audit(model)
+
+    monkeypatch.setattr(round_report, "protect", primary_only)
+    report, _ = _round_report(lake)
+    reader = adversary.read_round_report(adversary.from_report(report), "vi", 5)
+    assert any(where.startswith(("courts/", "agency/")) for where, _ in reader.disclosed())

@@ -181,7 +181,7 @@ _REFERENCE = re.compile(r"""(?:\bsrc\s*=|\bhref\s*=|\burl\()\s*["']?\s*([^"'\s)>
 
 
 def test_the_docs_page_makes_no_request_outside_itself(demo):
-    page = demo.lake.dbt_docs.read_text(encoding="utf-8")
+    page = demo.lake.dbt_docs_site.read_text(encoding="utf-8")
     references = _REFERENCE.findall(page)
     assert len(references) > 20  # the search sees the page's references
     allowed: set[str] = set()  # no outside address at all
@@ -193,7 +193,7 @@ def test_the_docs_page_makes_no_request_outside_itself(demo):
 
 def test_the_docs_page_holds_no_personal_data(demo):
     lake, people = demo.lake, simulated_people()
-    page = lake.dbt_docs.read_bytes()
+    page = lake.dbt_docs_site.read_bytes()
     assert not Scanner(people.ids | people.names).content(page, "index.html")
     assert str(lake.root).encode() not in page  # shown as $CLEMENCY_LAKE
     # what the page embeds from the warehouse: column names and types, no statistics

@@ -165,6 +165,7 @@ def _killed_ingest(bootstrap: str, lake: Lake, module: str, name: str, nth: int)
 
 
 @pytest.mark.slow
+@pytest.mark.drill
 @pytest.mark.parametrize(("module", "name", "nth"), KILL_POINTS, ids=lambda v: str(v))
 def test_a_sigkill_anywhere_then_a_normal_run_leaves_the_lake_as_if_never_killed(
     fresh_broker, tmp_path, module, name, nth

@@ -94,6 +94,7 @@ def test_a_dbt_failure_names_its_node_from_run_results(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.drill
 def test_killing_a_transform_kills_its_dbt(tmp_path):
     lake = tmp_path / "lake"
     env = {**os.environ, "CLEMENCY_LAKE": str(lake), "PYTHONDONTWRITEBYTECODE": "1"}

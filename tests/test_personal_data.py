@@ -343,7 +343,9 @@ def test_no_id_or_name_outside_the_restricted_zones(whole_run):
     # what an ordinary user can read is really there, so the search means something
     assert {"curated/facility_population.parquet", "curated/round_funnel.parquet"} <= names
     assert any(n.startswith("audit/runs/") for n in names)
-    assert {f"reports/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
+    folder = lake.report_folder(ROUND, lake.latest_as_of()).relative_to(lake.root)
+    assert {f"{folder}/dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")} <= names
+    assert {"reports/index.html", "reports/index.en.html"} <= names  # the portal is searched
     assert not any(n.startswith("curated/") and "eligibility" in n for n in names)
 
     hits = scan(Scanner(people.ids | people.names), files, lake.root)
@@ -364,6 +366,11 @@ def test_no_row_per_person_where_other_users_can_read(whole_run):
     readable = readable_by_others(lake.root)
     assert set(readable) <= set(open_files(lake.root, lake.restricted_zones))
     assert lake.curated / "round_funnel.parquet" in readable
+    # what the reports read besides the decisions: published where analysts can read it,
+    # counts only (a person_key column would fail the next line)
+    for mart in ("amnesty_round_calendar", "round_lifecycle", "facility_registry",
+                 "work_release_activity", "landed_events_daily", "source_freshness"):  # fmt: skip
+        assert lake.curated / f"{mart}.parquet" in readable, mart
     assert not person_level(readable)
     assert len(person_level(sorted(lake.restricted_curated.rglob("*.parquet")))) == 6
 

@@ -32,7 +32,7 @@ from clemency.lake.audit import load_runs, sha256_of
 from clemency.lake.layout import Lake
 from clemency.transform.dbt import WarehouseLocked, run_dbt, transform, wait_for_warehouse
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.drill]
 
 CLEMENCY = str(Path(sys.executable).with_name("clemency"))
 TOPIC = "facility.events"

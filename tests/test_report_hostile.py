@@ -30,6 +30,7 @@ HOSTILE_ROUND = "=1+1/../../<script>alert('round')</script>"
 AS_OF = dt.date(2025, 11, 30)
 GENERATED = dt.datetime(2025, 12, 1, 8, 0, tzinfo=dt.UTC)
 UTC = dt.UTC
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 # Names a facility or court system could publish. Keys name the attack.
 HOSTILE = {
@@ -118,6 +119,7 @@ def _write_lake(root: Path) -> Lake:
                 "person_key": f"k{i:02d}{n}", "as_of_date": AS_OF, "status": status,
                 "unmet_criteria": unmet, "facility_id": facility_id,
                 "agency": AGENCY if i % 5 == 1 else "MoPS",
+                "review_channel": AGENCY if i % 5 == 1 else "MoPS", "court_id": None,
                 "province": PROVINCE if i % 3 == 0 else "Hà Nội", "rule_version": RULES,
             }  # fmt: skip
             nationality = {0: NATIONALITY, 1: "#N/A"}.get(n, "VN") if i == 0 else "VN"
@@ -172,6 +174,7 @@ def _write_lake(root: Path) -> Lake:
         ),
         lake.curated / "round_funnel.parquet",
     )
+    _write_report_marts(lake, events, amnesty)
     lake.ingest_ledger.mkdir(parents=True)
     pq.write_table(
         pa.Table.from_pylist(
@@ -208,6 +211,75 @@ def _write_lake(root: Path) -> Lake:
         encoding="utf-8",
     )  # fmt: skip
     return lake
+
+
+def _write_report_marts(lake: Lake, events: list[dict], amnesty: list[dict]) -> None:
+    """The aggregate marts dbt builds for the reports, computed here from the same events
+    (the reports read no raw event), so that the hostile strings reach every table."""
+    payloads = [(e, json.loads(e["payload"])) for e in events]
+    decided = {(row["person_key"].removeprefix("k"), row["round_id"]): row for row in amnesty}
+
+    def write(name: str, rows: list[dict]) -> None:
+        pq.write_table(pa.Table.from_pylist(rows), lake.curated / f"{name}.parquet")
+
+    write("amnesty_round_calendar", [
+        {"round_id": p["round_id"], "decision_no": p["decision_no"],
+         "signed_date": dt.date.fromisoformat(p["signed_date"]),
+         "cutoff_date": dt.date.fromisoformat(p["cutoff_date"]), "rule_version": p["rule_version"],
+         "apply_by": dt.date(2025, 7, 8), "facility_lists_by": dt.date(2025, 7, 18),
+         "complaints_by": dt.date(2025, 7, 23), "court_lists_by": dt.date(2025, 7, 23),
+         "appraisal_by": dt.date(2025, 8, 7), "as_of_date": AS_OF}
+        for e, p in payloads if e["event_type"] == "amnesty_round.declared"
+    ])  # fmt: skip
+    lifecycle = []
+    for e, p in payloads:
+        if e["event_type"] != "amnesty.proposed":
+            continue
+        row = decided[(e["person_id"].removeprefix("P"), p["round_id"])]
+        nationality = None if row["nationality"] == "#N/A" else row["nationality"]
+        lifecycle.append(
+            {"round_id": p["round_id"], "review_channel": row["review_channel"],
+             "court_id": None, "court_province": None, "agency": row["agency"],
+             "nationality": nationality, "is_proposed": True, "is_granted": False,
+             "is_released": False, "proposal_timing": "late",
+             "proposed_date": dt.date.fromisoformat(p["date"]), "effective_date": None,
+             "grant_decision_no": None, "released_date": None, "unattributed_reason": None,
+             "people": 1, "as_of_date": AS_OF}
+        )  # fmt: skip
+    write("round_lifecycle", lifecycle)
+    write("facility_registry", [
+        {"facility_id": p["facility_id"], "facility_name": p["name"], "facility_kind": p["kind"],
+         "agency": p["agency"], "province": p["province"], "capacity": 100,
+         "work_sites": p["work_sites"], "as_of_date": AS_OF}
+        for e, p in payloads if e["event_type"] == "facility.registered"
+    ])  # fmt: skip
+    activity: dict[tuple, set] = {}
+    for e, p in payloads:
+        if e["event_type"].startswith("work_release."):
+            movement = e["event_type"].removeprefix("work_release.")
+            reasons = ["all", *([p["reason"]] if movement == "returned" else [])]
+            for reason in reasons:
+                key = (p["site_id"], e["source_id"], int(p["date"][:4]), movement, reason)
+                activity.setdefault(key, set()).add(e["person_id"])
+    write("work_release_activity", [
+        {"site_id": site, "facility_id": facility, "movement_year": year, "movement": movement,
+         "return_reason": reason, "people": len(people), "events": len(people),
+         "as_of_date": AS_OF}
+        for (site, facility, year, movement, reason), people in sorted(activity.items())
+    ])  # fmt: skip
+    landed: dict[tuple, int] = {}
+    for e in events:
+        key = (e["kafka_topic"], e["recorded_at"].astimezone(VIETNAM).date())
+        landed[key] = landed.get(key, 0) + 1
+    write("landed_events_daily", [
+        {"kafka_topic": topic, "recorded_date": day, "events": n, "as_of_date": AS_OF}
+        for (topic, day), n in sorted(landed.items())
+    ])  # fmt: skip
+    write("source_freshness", [
+        {"source_name": "raw", "table_name": TOPIC, "status": "warn",
+         "max_loaded_at": max(e["recorded_at"] for e in events), "age_hours": 12.0,
+         "warn_after": "2 day", "error_after": "7 day", "as_of_date": AS_OF}
+    ])  # fmt: skip
 
 
 # --- the reports, built by the real builders -----------------------------------------------
@@ -299,7 +371,7 @@ def test_xlsx_shows_hostile_text_neutralised_and_vietnamese_intact(files):
         assert value in round_values, value
     assert "'@site<svg onload=alert('site')>0" in wr_values
     assert "'" + RETURN_REASON in wr_values
-    assert "05 Theo cơ sở giam giữ" in load_workbook(files["round"]["xlsx"]).sheetnames
+    assert "07 Theo cơ sở giam giữ" in load_workbook(files["round"]["xlsx"]).sheetnames
 
 
 class _Page(HTMLParser):

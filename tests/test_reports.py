@@ -404,3 +404,144 @@ def test_person_level_export_only_behind_its_flag(lake, tmp_path):
         "xlsx",
         "pdf",
     }
+
+
+@pytest.mark.broker
+def test_demo_portal_lists_its_reports_with_their_checksums(lake, tmp_path_factory):
+    from test_report_output import _assert_links_resolve
+
+    from clemency.lake.audit import sha256_of
+
+    page = lake.portal_page()
+    html = page.read_text(encoding="utf-8")
+    linked = set(_assert_links_resolve(page))
+    round_folder = lake.report_folder(ROUND, AS_OF)
+    demo_files = [round_folder / f"dac-xa-{ROUND}-vi.{kind}" for kind in ("html", "xlsx", "pdf")]
+    demo_files.append(lake.report_folder("summary", AS_OF) / f"summary-{AS_OF}.html")
+    for path in demo_files:
+        assert path.resolve() in linked and sha256_of(path) in html, path
+    assert t("portal_current", "vi", as_of=AS_OF.isoformat()) in html
+    assert t("dq_unknown", "vi") not in html  # the demo's as-of has its snapshot
+    assert "<script" not in html and "http" not in html
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("chromium is not installed: the demo portal was checked, not rendered")
+    from test_report_output import _page_requests
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    work = tmp_path_factory.mktemp("portal-chromium")
+    requests = _page_requests(chromium, page, work, ARTIFACTS / "portal-demo.png")
+    assert all(url.startswith("file://") for url in requests), requests
+
+
+# --- the reports read the marts only (issue 14 §3) and the three review channels (§4) -------
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_round_report_needs_no_raw_event(lake, round_files, tmp_path):
+    """With raw/ gone, the report is the same: every figure comes from the marts."""
+    from clemency.reports.round_report import build_round_report
+
+    copy = tmp_path / "lake"
+    shutil.copytree(lake.root, copy, symlinks=True, ignore=shutil.ignore_patterns("raw", "locks"))
+    assert not (copy / "raw").exists()
+    files = build_round_report(Lake(copy), ROUND, tmp_path / "out", generated_at=GENERATED)
+    ours = load_workbook(files["xlsx"])
+    theirs = load_workbook(round_files["xlsx"])
+    assert ours.sheetnames == theirs.sheetnames
+    for name in ours.sheetnames[1:]:  # the cover names the output folder
+        mine = list(ours[name].iter_rows(values_only=True))
+        assert mine == list(theirs[name].iter_rows(values_only=True)), name
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_annex_counts_records_by_the_vietnam_day(lake, round_files):
+    """The annex's records per topic and day are the raw records grouped by the day they
+    were recorded in Vietnam (UTC+7), the marts' point-in-time rule, not by the UTC day."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # the count below names its zone itself
+    files = [str(p) for p in lake.raw.glob("*/partition=*/*.parquet")]
+    expected = {
+        (day, topic): n
+        for day, topic, n in con.execute(
+            "SELECT CAST(timezone('Asia/Ho_Chi_Minh', recorded_at) AS DATE), kafka_topic, "
+            "count(*) FROM read_parquet(?, union_by_name = true) WHERE kafka_topic IS NOT NULL "
+            "GROUP BY ALL",
+            [files],
+        ).fetchall()
+    }
+    ws = _sheet(load_workbook(round_files["xlsx"]), t("sec_ingest_days"))
+    header = [c.value for c in ws[1]]
+    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] != t("total")]
+    assert len(rows) == 14
+    for row in rows:
+        day = row[0] if isinstance(row[0], dt.date) else dt.date.fromisoformat(str(row[0]))
+        day = day.date() if isinstance(day, dt.datetime) else day
+        assert day <= AS_OF
+        for topic, printed in zip(header[1:], row[1:], strict=True):
+            assert printed == expected.get((day, topic), 0), (day, topic)
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_annex_freshness_is_dbt_source_freshness(lake, round_files):
+    """The freshness table is dbt's source freshness of the three raw sources at the as-of
+    date (the source_freshness mart, from sources.json), with its thresholds and status."""
+    import json
+
+    published = {
+        r["table_name"]: r for r in pq.read_table(lake.mart("source_freshness")).to_pylist()
+    }
+    assert set(published) == {"facility_events", "court_events", "reference_events"}
+    results = json.loads((lake.dbt_target / "sources.json").read_text(encoding="utf-8"))
+    statuses = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in results["results"]}
+    assert {name: row["status"] for name, row in published.items()} == statuses
+    # measured against the end of the as-of day in Vietnam, not the clock of the build
+    end_of_day = dt.datetime.combine(
+        AS_OF + dt.timedelta(days=1), dt.time(), dt.UTC
+    ) - dt.timedelta(hours=7)
+    assert all(row["snapshotted_at"] == end_of_day for row in published.values())
+    ws = _sheet(load_workbook(round_files["xlsx"]), t("sec_freshness"))
+    shown = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] in published}
+    assert set(shown) == set(published)
+    for name, row in published.items():
+        assert shown[name][-1] == row["status"] and shown[name][3] == row["warn_after"]
+
+
+@pytest.mark.slow
+@pytest.mark.broker
+def test_people_on_suspension_are_the_courts_channel(lake, round_files):
+    """Decision 1244: a person on temporary suspension at the cutoff is reviewed by the
+    courts, not by the agency of their last facility; the agency table prints the courts as
+    a third channel and no "unknown agency" row, and the courts table lists each court."""
+    con = duckdb.connect()
+    rows = con.execute(
+        "SELECT review_channel, is_suspended, court_id, count(*) FROM read_parquet(?) "
+        "WHERE round_id = ? GROUP BY ALL",
+        [str(lake.mart("amnesty_eligibility")), ROUND],
+    ).fetchall()
+    assert all((channel == "courts") == bool(suspended) for channel, suspended, _, _ in rows)
+    assert all((court is not None) == bool(suspended) for _, suspended, court, _ in rows)
+    wb = load_workbook(round_files["xlsx"])
+    agencies = [
+        r[0] for r in _sheet(wb, t("sec_agency")).iter_rows(min_row=2, max_row=6, values_only=True)
+    ]
+    assert {"MoPS", "MND", t("col_court")} <= set(agencies) and t("unknown") not in agencies
+    courts = {c for channel, _, c, _ in rows if channel == "courts"}
+    listed = list(_sheet(wb, t("sec_courts")).iter_rows(min_row=2, values_only=True))
+    body = listed[: next(i for i, row in enumerate(listed) if row[0] == t("total"))]
+    assert len(body) == len(courts) and all(row[0].startswith("Tòa án nhân dân") for row in body)
+    # every grant is a channel's or counted, with its reason, as unattributed
+    granted = con.execute(
+        "SELECT coalesce(sum(people), 0) FROM read_parquet(?) WHERE round_id = ? AND is_granted",
+        [str(lake.mart("round_lifecycle")), ROUND],
+    ).fetchone()[0]
+    national = _sheet(wb, t("sec_national"))
+    values = {row[0]: row[1] for row in national.iter_rows(min_row=2, values_only=True)}
+    assert values[t("granted")] == granted
+    unattributed = _sheet(wb, t("sec_unattributed"))
+    codes = [r[1] for r in unattributed.iter_rows(min_row=2, values_only=True) if r[1]]
+    assert codes == ["not_considered", "unknown_agency"]

@@ -13,8 +13,8 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,16 @@ def temporary_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
+def write_error(target: Path, error: OSError) -> LakeWriteError:
+    """`error` (a full disk, a quota) as the `LakeWriteError` naming `target`."""
+    if isinstance(error, LakeWriteError):
+        return error
+    return LakeWriteError(
+        error.errno,
+        f"could not write {target} ({error.strerror or error}); no part of it is visible",
+    )
+
+
 @contextmanager
 def atomic_target(target: Path, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path to write `target`'s content to; on success it replaces `target`
@@ -51,16 +61,24 @@ def atomic_target(target: Path, mode: int | None = None) -> Iterator[Path]:
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        if isinstance(error, LakeWriteError):
+        if isinstance(error, LakeWriteError):  # already names its file
             raise
-        raise LakeWriteError(
-            error.errno,
-            f"could not write {target} ({error.strerror or error}); no part of it is visible",
-        ) from error
+        raise write_error(target, error) from error
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     _fsync(target.parent)
+
+
+@contextmanager
+def atomic_targets(targets: Sequence[Path], mode: int | None = None) -> Iterator[list[Path]]:
+    """`atomic_target` for several files that belong together (a report's HTML, XLSX and
+    PDF): yield one temporary path per target; only once every one is written are they
+    renamed over their targets, one after the other. A failure while writing any of them
+    deletes all the temporaries and replaces none of the targets (the writer names the file
+    it was writing with `write_error`; otherwise the error names the last target)."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(atomic_target(target, mode)) for target in targets]
 
 
 def write_bytes(target: Path, data: bytes, mode: int | None = None) -> Path:

@@ -11,11 +11,16 @@
       curated/<mart>.parquet            every mart as dbt builds it; person-level marts
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
       curated/catalog.duckdb  catalog.sql   views over every mart (owner only)
+      scenarios/<scenario id>/          a what-if build under changed rules (ScenarioArea)
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
     curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
     curated/catalog.duckdb  catalog.sql         the analysts' views over the aggregate marts
-    reports/
-      dbt-docs/index.html                       dbt's docs site, self-contained
+    reports/index.html  index.en.html   the portal: every report, current = highest as-of
+    reports/<round id>/<as_of>/<report>.{html,xlsx,pdf}   an amnesty round's report
+    reports/work-release/<as_of>/<report>.{html,xlsx,pdf} the work-release report
+    reports/summary/<as_of>/summary-<as_of>.html          the run summary of one as-of date
+    reports/dbt-docs/index.html       dbt's docs site (published by the transform)
+    reports/restricted/               person-level exports (owner only)
 
 Files are named from Kafka coordinates, not from dates or run ids, so replaying a range
 rewrites the same file instead of adding a second copy.
@@ -28,7 +33,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow.parquet as pq
 
@@ -43,7 +48,49 @@ OFFSET_FILE = re.compile(
 # Marts of counts (per facility, round, status, reason), no row per person: the only ones
 # published to curated/ for analysts. Every other mart is person-level and stays under
 # restricted/curated/ (a new mart is restricted until it is listed here).
-AGGREGATE_MARTS = frozenset({"facility_population", "round_funnel", "data_quality_gaps"})
+AGGREGATE_MARTS = frozenset(
+    {
+        "facility_population",
+        "round_funnel",
+        "data_quality_gaps",
+        # what the reports read besides the person-level decisions (issue 14: reports read
+        # marts only): the round's calendar, its lifecycle counts, the facility registry,
+        # work-release movements, records landed per day and dbt's source freshness
+        "amnesty_round_calendar",
+        "round_lifecycle",
+        "facility_registry",
+        "work_release_activity",
+        "landed_events_daily",
+        "source_freshness",
+    }
+)
+
+# The folders of reports/ that are not an amnesty round's (a round is named by its id).
+WORK_RELEASE_REPORTS = "work-release"
+SUMMARY_REPORTS = "summary"
+DBT_DOCS = "dbt-docs"
+RESTRICTED_REPORTS = "restricted"
+_NOT_A_ROUND = {WORK_RELEASE_REPORTS, SUMMARY_REPORTS, DBT_DOCS, RESTRICTED_REPORTS}
+# The portal's page in each language (Vietnamese first: the default).
+PORTAL_PAGES = {"vi": "index.html", "en": "index.en.html"}
+_FOLDER_NAME = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z._-]*$")
+
+
+def report_folder(reports: Path, subject: str, as_of: dt.date) -> Path:
+    """`<reports>/<subject>/<as_of>/`: one folder per round (or programme) and as-of date, so
+    a report of another as-of never replaces this one. `subject` is a file-name-safe round id
+    or one of the programme folders; anything else (a path, a dot name) is refused."""
+    if not _FOLDER_NAME.match(subject) or ".." in subject:
+        raise ValueError(f"report folder {subject!r} is not a plain folder name")
+    return Path(reports) / subject / as_of.isoformat()
+
+
+def round_report_subject(round_part: str) -> str:
+    """The folder of a round's reports (`round_part`: its id made file-name-safe); a round
+    id that would take a programme's folder is refused."""
+    if round_part in _NOT_A_ROUND:
+        raise ValueError(f"round id {round_part!r} is the name of a reports folder")
+    return round_part
 
 
 class Lake:
@@ -169,10 +216,31 @@ class Lake:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    def report_folder(self, subject: str, as_of: dt.date) -> Path:
+        return report_folder(self.reports, subject, as_of)
+
+    def portal_page(self, lang: str = "vi") -> Path:
+        """`reports/index.html` (Vietnamese) or `reports/index.en.html`: the report portal."""
+        return self.reports / PORTAL_PAGES[lang]
+
     @property
-    def dbt_docs(self) -> Path:
-        """dbt's docs site as one self-contained page, published beside the reports."""
-        return self.reports / "dbt-docs" / "index.html"
+    def dbt_docs_site(self) -> Path:
+        """`reports/dbt-docs/index.html`: the dbt docs site beside the reports."""
+        return self.reports / DBT_DOCS / "index.html"
+
+    @property
+    def scenarios(self) -> Path:
+        """What-if builds (`clemency whatif`), one folder each: person-level, restricted."""
+        return self.restricted / "scenarios"
+
+    def scenario(self, scenario_id: str) -> ScenarioArea:
+        if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z_.-]*", scenario_id):
+            raise ValueError(f"{scenario_id!r} is not a scenario id (letters, digits, _ . -)")
+        return ScenarioArea(self.scenarios / scenario_id)
+
+    def whatif_reports(self, scenario_id: str) -> Path:
+        """The comparison report of a scenario: counts only, beside the other reports."""
+        return self.reports / "whatif" / self.scenario(scenario_id).root.name
 
     @property
     def ingest_ledger(self) -> Path:
@@ -234,6 +302,88 @@ class Lake:
             if match and int(match["offset"]) >= offset:
                 found.append(path)
         return found
+
+
+class DbtArea(Protocol):
+    """Where one dbt build works: the lake's restricted/ folder (`Lake`) or a what-if
+    scenario's (`ScenarioArea`)."""
+
+    @property
+    def restricted(self) -> Path: ...
+    @property
+    def warehouse(self) -> Path: ...
+    @property
+    def dbt_target(self) -> Path: ...
+    @property
+    def dbt_logs(self) -> Path: ...
+    def restrict(self) -> None: ...
+
+
+class ScenarioArea:
+    """One what-if build (`clemency whatif`), under `<lake>/restricted/scenarios/<id>/`,
+    mode 700 like the rest of restricted/: the same shape as dbt's own working folder, so
+    dbt runs in it exactly as in `restricted/` (`restricted` is dbt's `lake` variable, its
+    marts land in `curated/`), plus the dbt project it builds (a copy of the real one, the
+    seeds with the scenario's values) and its manifest (what was changed, from what, and why).
+
+        scenario.json                 the round, the as-of date, every change and its source
+        project/                      a copy of the checkout's dbt project (transforms/)
+        project/seeds/                its seeds, with the scenario's values
+        warehouse.duckdb              dbt's database while it builds (deleted after)
+        dbt-target/  dbt-logs/
+        curated/amnesty_eligibility.parquet   the decisions under the changed rules
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def restricted(self) -> Path:
+        """dbt's `lake` variable: the folder a build writes its marts under (`curated/`)."""
+        return self.root
+
+    @property
+    def curated(self) -> Path:
+        return self.root / "curated"
+
+    def mart(self, name: str) -> Path:
+        return self.curated / f"{name}.parquet"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "scenario.json"
+
+    @property
+    def project(self) -> Path:
+        return self.root / "project"
+
+    @property
+    def seeds(self) -> Path:
+        return self.project / "seeds"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "dbt-target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.root / "dbt-logs"
+
+    def restrict(self) -> None:
+        """Create the scenario's folders closed to everyone else (mode 700, every folder up
+        to restricted/ included) and its warehouse mode 600."""
+        folders = [self.root.parent.parent, self.root.parent, self.root]
+        folders += [self.curated, self.project, self.dbt_target, self.dbt_logs]
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        for database in (self.warehouse, self.warehouse.with_name(self.warehouse.name + ".wal")):
+            if database.exists():
+                os.chmod(database, 0o600)
 
 
 def column_range(metadata: pq.FileMetaData, column: str) -> tuple[Any, Any] | None:

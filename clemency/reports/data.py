@@ -1,15 +1,17 @@
 """Tables of the monitoring reports, gathered from the lake as plain Python values.
 
-One function per table. They only read (curated marts, raw events, quarantine, ledger,
-validation results) and return lists and dicts of counts. People are counted with DuckDB
-inside the query (`count(DISTINCT person_id)`); no person id, key or name ever leaves SQL.
+One function per table. They read only the curated marts of one published set (the
+person-level decisions and the aggregate marts dbt builds for the reports, under the same
+point-in-time rule: events recorded by the as-of date, a Vietnam day), the quarantine, the
+ledger and the validation results; never the raw events. People are counted with DuckDB
+inside the query (`count(*)`, sums of the marts' counts); no person key or name ever
+leaves SQL.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,18 @@ from clemency.paths import TRANSFORMS_DIR
 
 STATUSES = ["eligible", "almost_eligible", "ineligible", "excluded"]
 SEEDS = TRANSFORMS_DIR / "seeds"
+
+# The views a report's connection holds, and the mart each reads (models/marts/).
+MART_VIEWS = {
+    "amnesty": "amnesty_eligibility",  # person-level: under restricted/curated/
+    "work_release": "work_release_eligibility",  # person-level
+    "round_calendar": "amnesty_round_calendar",
+    "lifecycle": "round_lifecycle",
+    "registry": "facility_registry",
+    "wr_activity": "work_release_activity",
+    "landed": "landed_events_daily",
+    "freshness": "source_freshness",
+}
 
 
 # --- plain structures the renderers share ---------------------------------------------------
@@ -60,41 +74,22 @@ class Report:
     cards: list[tuple[str, int]]
     sections: list[Section]
     generated_at: dt.datetime
+    as_of: dt.date | None = None  # the marts' as-of date: names the report's folder
 
 
 # --- connection ----------------------------------------------------------------------------
 
 
-def connect(
-    lake: Lake, as_of: dt.date | None = None, marts_as_of: dt.date | None = None
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with views `raw_events` and `amnesty`, `work_release` marts: the
-    latest published set, or the snapshot of `marts_as_of`.
-
-    With `as_of`, `raw_events` holds only events recorded on or before that day (UTC), as
-    the marts saw them."""
+def connect(lake: Lake, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per mart of `MART_VIEWS`: the set published for
+    `as_of`, or the latest published set (a lake with none published yet: dbt's own last
+    build). Every view comes from the one set, so the decisions, the lifecycle and the annex
+    share their as-of date."""
     con = duckdb.connect()
-    raw = sorted(str(p) for p in lake.raw.glob("*/partition=*/*.parquet"))
-    if raw:
-        files = ", ".join(f"'{_sql_path(Path(f))}'" for f in raw)
-        cut = (
-            f" WHERE CAST(timezone('UTC', recorded_at) AS DATE) <= DATE '{as_of.isoformat()}'"
-            if as_of
-            else ""
-        )
-        con.execute(
-            f"CREATE VIEW raw_events AS SELECT * FROM read_parquet([{files}], "
-            f"union_by_name=true){cut}"
-        )
-    else:
-        con.execute(
-            "CREATE VIEW raw_events AS SELECT NULL::VARCHAR event_type, NULL::VARCHAR payload, "
-            "NULL::VARCHAR person_id, NULL::VARCHAR source_id, NULL::VARCHAR kafka_topic, "
-            "NULL::TIMESTAMPTZ recorded_at, NULL::TIMESTAMPTZ occurred_at WHERE false"
-        )
-    published = marts_as_of or lake.latest_as_of()  # read once: both views from one set
-    for view, mart in [("amnesty", "amnesty_eligibility"), ("work_release", mart_wr())]:
-        path = lake.mart(mart, published)  # person-level: under the lake's restricted/ folder
+    latest = lake.latest_as_of()  # read once: every view from one set
+    published = (as_of or latest) if latest is not None else None
+    for view, mart in MART_VIEWS.items():
+        path = lake.mart(mart, published)
         if not path.exists():
             raise FileNotFoundError(f"curated mart missing: {path} (run `clemency transform`)")
         con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{_sql_path(path)}')")
@@ -125,38 +120,21 @@ def provinces() -> list[dict[str, str]]:
         ]
 
 
-def round_seeds() -> dict[str, dict[str, Any]]:
-    """Rounds from the rule seed: decision, signed and cutoff dates, rule version."""
-    with open(SEEDS / "rules" / "amnesty_rounds.csv", encoding="utf-8", newline="") as f:
-        return {
-            r["round_id"]: {
-                "round_id": r["round_id"],
-                "decision_no": r["decision_no"],
-                "signed_date": dt.date.fromisoformat(r["signed_date"]),
-                "cutoff_date": dt.date.fromisoformat(r["cutoff_date"]),
-                "rule_version": r["rule_version"],
-            }
-            for r in csv.DictReader(f)
-        }
-
-
 def round_info(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
-    """The round as declared (reference event), falling back to the rule seed."""
-    info = dict(round_seeds().get(round_id, {"round_id": round_id}))
-    declared = _rows(
-        con,
-        "SELECT payload FROM raw_events WHERE event_type = 'amnesty_round.declared' "
-        "AND json_extract_string(payload, '$.round_id') = ? ORDER BY recorded_at DESC LIMIT 1",
+    """The round as declared (the calendar mart: the declaration over the rule seed) and
+    the rule versions its decisions used."""
+    info: dict[str, Any] = {"round_id": round_id}
+    found = con.execute(
+        "SELECT decision_no, signed_date, cutoff_date, rule_version FROM round_calendar "
+        "WHERE round_id = ?",
         [round_id],
-    )
-    if declared:
-        payload = json.loads(declared[0][0])
-        for name in ("signed_date", "cutoff_date"):
-            if payload.get(name):
-                info[name] = dt.date.fromisoformat(payload[name])
-        for name in ("decision_no", "rule_version"):
-            if payload.get(name):
-                info[name] = payload[name]
+    ).fetchall()
+    if found:
+        for name, value in zip(
+            ("decision_no", "signed_date", "cutoff_date", "rule_version"), found[0], strict=True
+        ):
+            if value is not None:
+                info[name] = value
     versions = _rows(
         con,
         "SELECT DISTINCT rule_version FROM amnesty WHERE round_id = ? ORDER BY 1",
@@ -167,25 +145,40 @@ def round_info(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
 
 
 def facilities(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Registered facilities (latest registration wins): name, kind, agency, province, sites."""
+    """Registered facilities (the registry mart): name, kind, agency, province, sites."""
     found: dict[str, dict[str, Any]] = {}
-    for (payload,) in _rows(
+    for facility_id, name, kind, agency, province, sites in _rows(
         con,
-        "SELECT payload FROM raw_events WHERE event_type = 'facility.registered' "
-        "ORDER BY recorded_at, payload",
+        "SELECT facility_id, facility_name, facility_kind, agency, province, work_sites "
+        "FROM registry ORDER BY facility_id",
     ):
-        p = json.loads(payload)
-        found[p["facility_id"]] = {
-            "facility_id": p["facility_id"],
-            "name": p.get("name") or p["facility_id"],
-            "kind": p.get("kind"),
-            "agency": p.get("agency"),
-            "province": p.get("province"),
-            "work_sites": [
-                (s["site_id"], float(s["distance_km"])) for s in p.get("work_sites") or []
-            ],
+        found[facility_id] = {
+            "facility_id": facility_id,
+            "name": name or facility_id,
+            "kind": kind,
+            "agency": agency,
+            "province": province,
+            "work_sites": [(s["site_id"], float(s["distance_km"])) for s in sites or []],
         }
     return found
+
+
+def review_channels() -> dict[str, dict[str, str]]:
+    """The review channels of the seed (rules/amnesty_review_channels.csv), in seed order."""
+    with open(SEEDS / "rules" / "amnesty_review_channels.csv", encoding="utf-8", newline="") as f:
+        return {r["review_channel"]: r for r in csv.DictReader(f)}
+
+
+def courts() -> dict[str, dict[str, str]]:
+    """The courts of the seed (courts.csv): name, level, province."""
+    with open(SEEDS / "courts.csv", encoding="utf-8", newline="") as f:
+        return {r["court_id"]: r for r in csv.DictReader(f)}
+
+
+def channel_reviewing(reviews: str) -> list[str]:
+    """The channels of the seed that review `reviews` (facility_agency or
+    temporary_suspension)."""
+    return [c for c, row in review_channels().items() if row["reviews"] == reviews]
 
 
 def as_of_date(con: duckdb.DuckDBPyConnection, view: str = "amnesty") -> dt.date | None:
@@ -246,76 +239,80 @@ def special_category_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> di
     return dict(result)
 
 
-_FACILITY_OF = """
-facility_of AS (
-    SELECT json_extract_string(payload, '$.facility_id') AS facility_id,
-           arg_max(json_extract_string(payload, '$.agency'), recorded_at) AS agency
-    FROM raw_events WHERE event_type = 'facility.registered' GROUP BY 1
-),
-nationality_of AS (
-    SELECT person_id, arg_min(json_extract_string(payload, '$.nationality'), occurred_at) AS nat
-    FROM raw_events WHERE event_type = 'person.admitted' GROUP BY 1
-),
-proposed AS (
-    SELECT person_id, arg_min(source_id, occurred_at) AS facility_id,
-           min(CAST(json_extract_string(payload, '$.date') AS DATE)) AS day
-    FROM raw_events WHERE event_type = 'amnesty.proposed'
-      AND json_extract_string(payload, '$.round_id') = $round GROUP BY 1
-),
-granted AS (
-    SELECT person_id, min(CAST(json_extract_string(payload, '$.effective_date') AS DATE)) AS day,
-           min(json_extract_string(payload, '$.decision_no')) AS decision_no
-    FROM raw_events WHERE event_type = 'amnesty.granted'
-      AND json_extract_string(payload, '$.round_id') = $round GROUP BY 1
-),
-released AS (
-    SELECT r.person_id, min(CAST(json_extract_string(r.payload, '$.date') AS DATE)) AS day
-    FROM raw_events r JOIN granted g USING (person_id)
-    WHERE r.event_type = 'person.released'
-      AND json_extract_string(r.payload, '$.reason') = 'amnesty'
-      AND CAST(json_extract_string(r.payload, '$.date') AS DATE) >= g.day
-    GROUP BY 1
-),
-people AS (
-    SELECT person_id FROM proposed UNION SELECT person_id FROM granted
-),
-lifecycle AS (
-    SELECT coalesce(f.agency, '') AS agency, coalesce(n.nat, '') AS nationality,
-           p.person_id IS NOT NULL AS is_proposed, g.person_id IS NOT NULL AS is_granted,
-           r.person_id IS NOT NULL AS is_released, p.day AS proposed_day, r.day AS released_day
-    FROM people x
-    LEFT JOIN proposed p USING (person_id)
-    LEFT JOIN granted g USING (person_id)
-    LEFT JOIN released r USING (person_id)
-    LEFT JOIN facility_of f ON f.facility_id = p.facility_id
-    LEFT JOIN nationality_of n ON n.person_id = x.person_id
+# The round's lifecycle mart, its keys as the report prints them ("" when unknown).
+_LIFECYCLE = """
+life AS (
+    SELECT coalesce(review_channel, '') AS channel, coalesce(court_id, '') AS court,
+           coalesce(nationality, '') AS nationality, is_proposed, is_granted, is_released,
+           proposal_timing, proposed_date, effective_date, grant_decision_no, released_date,
+           coalesce(unattributed_reason, '') AS unattributed, people
+    FROM lifecycle WHERE round_id = $round
 )
 """
 
 
 def lifecycle_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, dict[str, int]]:
-    """Distinct people proposed, granted and released (amnesty) in the round, by agency
-    (of the proposing facility; "" when unknown) and overall ("*"), and foreigners ("foreign")."""
+    """Distinct people proposed, granted and released (amnesty) in the round, by review
+    channel ("" when no channel answers for them), overall ("*") and foreigners ("foreign")."""
     rows = _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT agency, nationality <> 'VN' AND nationality <> '', "
-        "count(*) FILTER (WHERE is_proposed), count(*) FILTER (WHERE is_granted), "
-        "count(*) FILTER (WHERE is_released) FROM lifecycle GROUP BY ALL",
+        f"WITH {_LIFECYCLE} SELECT channel, nationality <> 'VN' AND nationality <> '', "
+        "sum(people) FILTER (WHERE is_proposed), sum(people) FILTER (WHERE is_granted), "
+        "sum(people) FILTER (WHERE is_released) FROM life GROUP BY ALL",
         {"round": round_id},
     )
     result: dict[str, dict[str, int]] = defaultdict(lambda: Counter())
-    for agency, foreign, proposed, granted, released in rows:
-        for key in (agency, "*", *(["foreign"] if foreign else [])):
-            result[key]["proposed"] += proposed
-            result[key]["granted"] += granted
-            result[key]["released"] += released
+    for channel, foreign, proposed, granted, released in rows:
+        for key in (channel, "*", *(["foreign"] if foreign else [])):
+            result[key]["proposed"] += int(proposed or 0)
+            result[key]["granted"] += int(granted or 0)
+            result[key]["released"] += int(released or 0)
     return {k: dict(v) for k, v in result.items()}
+
+
+def court_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Counter]:
+    """The courts' review channel per court: considered and each status (decisions),
+    proposed and granted (lifecycle)."""
+    courts_channel = channel_reviewing("temporary_suspension")
+    result: dict[str, Counter] = defaultdict(Counter)
+    for court, status, people in _rows(
+        con,
+        "SELECT coalesce(court_id, ''), status, count(*) FROM amnesty WHERE round_id = ? "
+        "AND list_contains(?, review_channel) GROUP BY ALL",
+        [round_id, courts_channel],
+    ):
+        result[court][status] += people
+    for court, proposed, granted in _rows(
+        con,
+        f"WITH {_LIFECYCLE} SELECT court, sum(people) FILTER (WHERE is_proposed), "
+        "sum(people) FILTER (WHERE is_granted) FROM life WHERE list_contains($channels, channel) "
+        "GROUP BY ALL",
+        {"round": round_id, "channels": courts_channel},
+    ):
+        result[court]["proposed"] += int(proposed or 0)
+        result[court]["granted"] += int(granted or 0)
+    return dict(result)
+
+
+def unattributed_grants(con: duckdb.DuckDBPyConnection, round_id: str) -> Counter:
+    """Grants no review channel answers for, by reason (not_considered, unknown_agency)."""
+    return Counter(
+        {
+            reason: int(n)
+            for reason, n in _rows(
+                con,
+                f"WITH {_LIFECYCLE} SELECT unattributed, sum(people) FROM life "
+                "WHERE is_granted AND channel = '' GROUP BY 1 ORDER BY 1",
+                {"round": round_id},
+            )
+        }
+    )
 
 
 def foreigners_by_nationality(
     con: duckdb.DuckDBPyConnection, round_id: str
 ) -> dict[str, dict[str, int]]:
-    """Per nationality other than VN: people per status (mart) and granted (events)."""
+    """Per nationality other than VN: people per status (mart) and granted (lifecycle)."""
     result: dict[str, dict[str, int]] = defaultdict(Counter)
     for nat, status, people in _rows(
         con,
@@ -326,46 +323,46 @@ def foreigners_by_nationality(
         result[nat][status] += people
     for nat, granted, proposed in _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT nationality, count(*) FILTER (WHERE is_granted), "
-        "count(*) FILTER (WHERE is_proposed) FROM lifecycle "
+        f"WITH {_LIFECYCLE} SELECT nationality, sum(people) FILTER (WHERE is_granted), "
+        "sum(people) FILTER (WHERE is_proposed) FROM life "
         "WHERE nationality <> 'VN' GROUP BY ALL",
         {"round": round_id},
     ):
-        result[nat or "?"]["granted"] += granted
-        result[nat or "?"]["proposed"] += proposed
+        result[nat or "?"]["granted"] += int(granted or 0)
+        result[nat or "?"]["proposed"] += int(proposed or 0)
     return {k: dict(v) for k, v in result.items()}
 
 
 def round_dates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
-    """Actual dates from events: proposals (first, last, per day), effective date, releases."""
+    """Actual dates from the lifecycle: proposals (first, last, per day), effective date,
+    releases."""
+    params = {"round": round_id}
     first, last, total = _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT min(proposed_day), max(proposed_day), "
-        "count(proposed_day) FROM lifecycle",
-        {"round": round_id},
+        f"WITH {_LIFECYCLE} SELECT min(proposed_date), max(proposed_date), "
+        "coalesce(sum(people) FILTER (WHERE proposed_date IS NOT NULL), 0) FROM life",
+        params,
     )[0]
     per_day = _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT proposed_day, count(*) FROM lifecycle "
-        "WHERE proposed_day IS NOT NULL GROUP BY 1 ORDER BY 1",
-        {"round": round_id},
+        f"WITH {_LIFECYCLE} SELECT proposed_date, sum(people) FROM life "
+        "WHERE proposed_date IS NOT NULL GROUP BY 1 ORDER BY 1",
+        params,
     )
     effective = _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT day, decision_no, count(*) FROM granted GROUP BY ALL "
-        "ORDER BY 3 DESC, 1 LIMIT 1",
-        {"round": round_id},
+        f"WITH {_LIFECYCLE} SELECT effective_date, grant_decision_no, sum(people) FROM life "
+        "WHERE is_granted GROUP BY ALL ORDER BY 3 DESC, 1 LIMIT 1",
+        params,
     )
     releases = _rows(
-        con,
-        f"WITH {_FACILITY_OF} SELECT min(day), max(day) FROM released",
-        {"round": round_id},
+        con, f"WITH {_LIFECYCLE} SELECT min(released_date), max(released_date) FROM life", params
     )[0]
     return {
         "first_proposal": first,
         "last_proposal": last,
-        "proposals": total,
-        "proposals_per_day": per_day,
+        "proposals": int(total),
+        "proposals_per_day": [(day, int(n)) for day, n in per_day],
         "effective_date": effective[0][0] if effective else None,
         "grant_decision_no": effective[0][1] if effective else None,
         "first_release": releases[0],
@@ -373,38 +370,41 @@ def round_dates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]
     }
 
 
-def procedural_deadlines(signed: dt.date) -> dict[str, dt.date]:
-    """docs/domain.md "Procedure": apply 5 days after the notice (taken as the signing date),
-    facility lists 10 days and court lists 15 days after that, appraisal 15 days after the
-    lists, complaints 5 days after the facility lists."""
-    apply_by = signed + dt.timedelta(days=5)
-    facility_lists = apply_by + dt.timedelta(days=10)
-    court_lists = apply_by + dt.timedelta(days=15)
-    return {
-        "tl_apply": apply_by,
-        "tl_facility_lists": facility_lists,
-        "tl_complaints": facility_lists + dt.timedelta(days=5),
-        "tl_court_lists": court_lists,
-        "tl_appraisal": court_lists + dt.timedelta(days=15),
-    }
-
-
-def proposals_after(con: duckdb.DuckDBPyConnection, round_id: str, day: dt.date) -> int:
-    return _rows(
+def procedural_deadlines(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, dt.date]:
+    """The procedure's time limits of the round (the calendar mart, from the seed
+    rules/amnesty_procedure.csv); none when the round is not in it."""
+    found = _rows(
         con,
-        f"WITH {_FACILITY_OF} SELECT count(*) FROM lifecycle WHERE proposed_day > $day",
-        {"round": round_id, "day": day},
-    )[0][0]
+        "SELECT apply_by, facility_lists_by, complaints_by, court_lists_by, appraisal_by "
+        "FROM round_calendar WHERE round_id = ?",
+        [round_id],
+    )
+    if not found:
+        return {}
+    keys = ["tl_apply", "tl_facility_lists", "tl_complaints", "tl_court_lists", "tl_appraisal"]
+    return {k: v for k, v in zip(keys, found[0], strict=True) if v is not None}
+
+
+def late_proposals(con: duckdb.DuckDBPyConnection, round_id: str) -> int:
+    """People proposed after the facility lists' deadline (round_lifecycle.proposal_timing)."""
+    return int(
+        _rows(
+            con,
+            f"WITH {_LIFECYCLE} SELECT coalesce(sum(people), 0) FROM life "
+            "WHERE proposal_timing = 'late'",
+            {"round": round_id},
+        )[0][0]
+    )
 
 
 def round_comparison(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every round in the mart: statuses (mart) and proposed / granted / released (events)."""
-    seeds = round_seeds()
+    """Every round in the mart: statuses (decisions) and proposed / granted / released
+    (lifecycle)."""
     rows = []
     for round_id in round_ids(con):
         counts = status_counts(con, round_id).get("", Counter())
         life = lifecycle_counts(con, round_id).get("*", {})
-        info = seeds.get(round_id, {})
+        info = round_info(con, round_id)
         rows.append(
             {
                 "round_id": round_id,
@@ -456,41 +456,37 @@ def wr_site_events(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, 
         con,
         """
         WITH ev AS (
-            SELECT event_type, person_id, source_id AS facility_id,
-                   json_extract_string(payload, '$.site_id') AS site_id,
-                   CAST(json_extract_string(payload, '$.date') AS DATE) AS day
-            FROM raw_events
-            WHERE event_type IN ('work_release.placed', 'work_release.returned')
+            SELECT site_id, any_value(facility_id) AS facility_id,
+                   coalesce(sum(people) FILTER (WHERE movement = 'placed'
+                                                AND movement_year = $year), 0) AS placements,
+                   coalesce(sum(people) FILTER (WHERE movement = 'returned'
+                                                AND movement_year = $year), 0) AS returns
+            FROM wr_activity WHERE return_reason = 'all' GROUP BY 1
         ),
         now AS (
             SELECT work_release_site_id AS site_id, count(*) AS placed FROM work_release
             WHERE is_placed_on_work_release GROUP BY 1
         )
-        SELECT site_id, any_value(facility_id),
-               count(DISTINCT person_id) FILTER (WHERE event_type = 'work_release.placed'
-                                                 AND year(day) = $year),
-               count(DISTINCT person_id) FILTER (WHERE event_type = 'work_release.returned'
-                                                 AND year(day) = $year),
-               coalesce(any_value(now.placed), 0)
-        FROM ev LEFT JOIN now USING (site_id) GROUP BY 1 ORDER BY 1
+        SELECT site_id, ev.facility_id, ev.placements, ev.returns, coalesce(now.placed, 0)
+        FROM ev LEFT JOIN now USING (site_id) ORDER BY 1
         """,
         {"year": year},
     )
     keys = ["site_id", "facility_id", "placements", "returns", "placed_now"]
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [dict(zip(keys, [*row[:2], *(int(v) for v in row[2:])], strict=True)) for row in rows]
 
 
 def wr_returns(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, Counter]:
-    """Returns dated in `year` by facility (source) and reason (violation, …)."""
+    """Returns dated in `year` (movements) by the site's facility and reason."""
     result: dict[str, Counter] = defaultdict(Counter)
     for facility_id, reason, n in _rows(
         con,
-        "SELECT source_id, coalesce(json_extract_string(payload, '$.reason'), 'unknown'), "
-        "count(*) FROM raw_events WHERE event_type = 'work_release.returned' "
-        "AND year(CAST(json_extract_string(payload, '$.date') AS DATE)) = $year GROUP BY ALL",
+        "SELECT facility_id, return_reason, sum(events) FROM wr_activity "
+        "WHERE movement = 'returned' AND return_reason <> 'all' AND movement_year = $year "
+        "GROUP BY ALL",
         {"year": year},
     ):
-        result[facility_id or ""][reason] += n
+        result[facility_id or ""][reason] += int(n)
     return dict(result)
 
 
@@ -512,19 +508,19 @@ def wr_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def events_per_topic_day(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, days: int = 14
 ) -> tuple[list[dt.date], list[str], dict[tuple[dt.date, str], int]]:
-    """Events landed per topic and day of recorded_at (UTC), the `days` days up to as_of."""
+    """Records landed per topic and day recorded (Vietnam, as the marts count days), the
+    `days` days up to as_of (the landed_events_daily mart)."""
     start = as_of - dt.timedelta(days=days - 1)
     counts = {
-        (day, topic): n
+        (day, topic): int(n)
         for day, topic, n in _rows(
             con,
-            "SELECT CAST(timezone('UTC', recorded_at) AS DATE) AS day, kafka_topic, count(*) "
-            "FROM raw_events WHERE CAST(timezone('UTC', recorded_at) AS DATE) "
-            "BETWEEN $start AND $end GROUP BY ALL",
+            "SELECT recorded_date, kafka_topic, events FROM landed "
+            "WHERE recorded_date BETWEEN $start AND $end",
             {"start": start, "end": as_of},
         )
     }
-    topics = [t for (t,) in _rows(con, "SELECT DISTINCT kafka_topic FROM raw_events ORDER BY 1")]
+    topics = [t for (t,) in _rows(con, "SELECT DISTINCT kafka_topic FROM landed ORDER BY 1")]
     return [start + dt.timedelta(days=i) for i in range(days)], topics, counts
 
 
@@ -545,25 +541,25 @@ def gx_summary(lake: Lake) -> list[dict[str, Any]]:
     return summarise_results(lake)
 
 
-def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[dict[str, Any]]:
-    """Latest recorded_at per topic (up to the as-of date's end) and the lag in days."""
+def freshness(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """dbt source freshness of each raw source at the as-of date (the source_freshness
+    mart): latest record, its age at the end of the as-of day, thresholds and status."""
     rows = _rows(
         con,
-        "SELECT kafka_topic, max(recorded_at) FILTER (WHERE CAST(timezone('UTC', recorded_at) "
-        "AS DATE) <= $as_of), max(recorded_at) FROM raw_events GROUP BY 1 ORDER BY 1",
-        {"as_of": as_of},
+        "SELECT table_name, max_loaded_at, age_hours, warn_after, error_after, status "
+        "FROM freshness ORDER BY source_name, table_name",
     )
     result = []
-    for topic, latest, latest_any in rows:
-        latest = latest or latest_any
-        day = latest.astimezone(dt.UTC).date() if latest else None
+    for table, latest, age_hours, warn, error, status in rows:
+        epoch = latest is None or latest.year <= 1970  # no record at all
         result.append(
             {
-                "topic": topic,
-                "latest": latest.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-                if latest
-                else "",
-                "lag_days": (as_of - day).days if day else None,
+                "source": table,
+                "latest": "" if epoch else latest.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "age_hours": None if epoch or age_hours is None else round(float(age_hours), 1),
+                "warn_after": warn or "",
+                "error_after": error or "",
+                "status": status or "",
             }
         )
     return result
@@ -588,16 +584,30 @@ def ledger(lake: Lake) -> dict[str, Any]:
 
 def status_atoms(
     con: duckdb.DuckDBPyConnection, round_id: str
-) -> list[tuple[str, str, str, str, str, int]]:
-    """People per facility, agency, province, nationality (as the foreigners table keys it:
-    "?" when missing) and status. Every status table of the round report sums these."""
+) -> list[tuple[str, str, str, str, str, str, str, int]]:
+    """People per facility, agency, province, review channel, court (courts channel),
+    nationality (as the foreigners table keys it: "?" when missing) and status. Every
+    status table of the round report sums these."""
     return _rows(
         con,
         "SELECT coalesce(facility_id, ''), coalesce(agency, ''), coalesce(province, ''), "
-        "coalesce(nationality, '?'), status, count(*) FROM amnesty WHERE round_id = ? "
-        "GROUP BY ALL ORDER BY ALL",
+        "coalesce(review_channel, ''), coalesce(court_id, ''), coalesce(nationality, '?'), "
+        "status, count(*) FROM amnesty WHERE round_id = ? GROUP BY ALL ORDER BY ALL",
         [round_id],
     )
+
+
+def status_by_channel(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Counter]:
+    """People per review channel ("" when none) and status."""
+    result: dict[str, Counter] = defaultdict(Counter)
+    for channel, status, people in _rows(
+        con,
+        "SELECT coalesce(review_channel, ''), status, count(*) FROM amnesty WHERE round_id = ? "
+        "GROUP BY ALL",
+        [round_id],
+    ):
+        result[channel][status] += people
+    return dict(result)
 
 
 def reason_atoms(
@@ -630,20 +640,23 @@ def reason_premises(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, 
 
 
 def lifecycle_atoms(
-    con: duckdb.DuckDBPyConnection, round_id: str, late_after: dt.date | None
-) -> list[tuple[str, str, bool, bool, bool, bool, str, int]]:
-    """People of `lifecycle_counts` per agency, nationality (as the foreigners table keys
-    it), foreigner as `lifecycle_counts` counts one, proposed, granted, released, and when
-    proposed: "late" (after `late_after`), "on_time" or "none" (no proposal date)."""
-    return _rows(
-        con,
-        f"WITH {_FACILITY_OF} SELECT agency, CASE WHEN nationality = '' THEN '?' "
-        "ELSE nationality END, nationality <> 'VN' AND nationality <> '', is_proposed, "
-        "is_granted, is_released, CASE WHEN proposed_day IS NULL THEN 'none' "
-        "WHEN proposed_day > $day THEN 'late' ELSE 'on_time' END, count(*) FROM lifecycle "
-        "GROUP BY ALL ORDER BY ALL",
-        {"round": round_id, "day": late_after},
-    )
+    con: duckdb.DuckDBPyConnection, round_id: str
+) -> list[tuple[str, str, str, bool, bool, bool, bool, str, str, int]]:
+    """People of `lifecycle_counts` per review channel, court, nationality (as the
+    foreigners table keys it), foreigner as `lifecycle_counts` counts one, proposed,
+    granted, released, proposal timing (late, on_time, none) and why no channel answers
+    for them ("" when one does)."""
+    return [
+        (*row[:-1], int(row[-1]))
+        for row in _rows(
+            con,
+            f"WITH {_LIFECYCLE} SELECT channel, court, CASE WHEN nationality = '' THEN '?' "
+            "ELSE nationality END, nationality <> 'VN' AND nationality <> '', is_proposed, "
+            "is_granted, is_released, proposal_timing, unattributed, sum(people) FROM life "
+            "GROUP BY ALL ORDER BY ALL",
+            {"round": round_id},
+        )
+    ]
 
 
 def wr_atoms(

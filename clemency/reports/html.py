@@ -1,17 +1,18 @@
-"""One self-contained HTML file: inline CSS, inline SVG, no script, no external URL."""
+"""One self-contained HTML file: inline CSS, inline SVG, no script, no external URL.
+
+Rendered through `templates/report.html.j2` (and `table.html.j2`) by the autoescaping
+environment of `templating`: this module only decides what each cell shows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
-from clemency.lake import atomic
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import number, t
 from clemency.reports.privacy import PRIMARY
-from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
+from clemency.reports.templating import render, trusted
 
 STYLE = """
 *{box-sizing:border-box}
@@ -56,77 +57,57 @@ def _anchor(key: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "-", key.lower())
 
 
-def render_table(table: Table, lang: str, heading: bool = True) -> str:
+def table_view(table: Table, lang: str, heading: bool = True) -> dict[str, Any]:
+    """What `table.html.j2` shows of a table: every cell's text and class (hidden counts as
+    "<threshold" or "–", numbers right-aligned)."""
     numeric = {i for i, k in enumerate(table.kinds) if k in ("int", "float")}
 
-    def cls(c: int) -> str:
-        return ' class="n"' if c in numeric else ""
+    def cls(c: int) -> str | None:
+        return "n" if c in numeric else None
 
-    head = "".join(f"<th{cls(c)}>{escape(h)}</th>" for c, h in enumerate(table.columns))
-    body = []
-    for r, row in enumerate(table.rows):
-        cells = []
-        for c, value in enumerate(row):
-            text = escape(cell_text(table, r, c, value, lang))
-            hidden = (r, c) in table.hidden
-            cells.append(f'<td class="{"hidden" if hidden else "n"}">{text}</td>'
-                         if hidden or c in numeric else f"<td>{text}</td>")  # fmt: skip
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    foot = ""
-    if table.total:
-        foot = (
-            "<tfoot><tr>"
-            + "".join(
-                f"<td{cls(c)}>{escape(cell_text(table, None, c, v, lang))}</td>"
-                for c, v in enumerate(table.total)
-            )
-            + "</tr></tfoot>"
-        )
-    parts = [f'<h3 id="{escape(_anchor(table.key))}">{escape(table.title)}</h3>'] if heading else []
-    if table.chart:
-        parts.append(f'<div class="chart">{table.chart}</div>')
-    if table.rows:
-        parts.append(
-            f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody>{foot}</table></div>"
-        )
-    parts += [f'<p class="note">{escape(note)}</p>' for note in table.notes]
-    return "\n".join(parts)
+    rows = [
+        [
+            (cell_text(table, r, c, value, lang), "hidden" if (r, c) in table.hidden else cls(c))
+            for c, value in enumerate(row)
+        ]
+        for r, row in enumerate(table.rows)
+    ]
+    total = [(cell_text(table, None, c, v, lang), cls(c)) for c, v in enumerate(table.total or [])]
+    return {
+        "heading": heading,
+        "anchor": _anchor(table.key),
+        "title": table.title,
+        "chart": trusted(table.chart) if table.chart else None,  # charts escape their text
+        "columns": [(header, cls(c)) for c, header in enumerate(table.columns)],
+        "rows": rows,
+        "total": total,
+        "notes": table.notes,
+    }
+
+
+def render_table(table: Table, lang: str, heading: bool = True) -> str:
+    return render("table.html.j2", view=table_view(table, lang, heading))
 
 
 def render_html(report: Report) -> str:
     lang = report.lang
-    cards = "".join(
-        f'<div class="card">{escape(label)}<b>{escape(number(value, lang))}</b></div>'
-        for label, value in report.cards
+    sections = [
+        {
+            "title": section.title,
+            "tables": [
+                table_view(table, lang, table.title != section.title) for table in section.tables
+            ],
+        }  # fmt: skip
+        for section in report.sections
+    ]
+    return render(
+        "report.html.j2",
+        lang=lang,
+        title=report.title,
+        style=trusted(STYLE),
+        meta=report.meta,
+        key_figures=t("key_figures", lang),
+        cards=[(label, number(value, lang)) for label, value in report.cards],
+        contents=t("contents", lang),
+        sections=sections,
     )
-    toc = "".join(
-        f'<li><a href="#s{i}">{escape(section.title)}</a></li>'
-        for i, section in enumerate(report.sections, 1)
-    )
-    sections = "\n".join(
-        f'<section><h2 id="s{i}">{i}. {escape(section.title)}</h2>\n'
-        + "\n".join(
-            render_table(table, lang, heading=table.title != section.title)
-            for table in section.tables
-        )
-        + "</section>"
-        for i, section in enumerate(report.sections, 1)
-    )
-    meta = "".join(f'<p class="meta">{escape(line)}</p>' for line in report.meta)
-    return f"""<!doctype html>
-<html lang="{escape(lang)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(report.title)}</title><style>{STYLE}</style></head>
-<body>
-<h1>{escape(report.title)}</h1>
-{meta}
-<div class="cards" aria-label="{escape(t("key_figures", lang))}">{cards}</div>
-<nav><h2>{escape(t("contents", lang))}</h2><ol>{toc}</ol></nav>
-{sections}
-</body></html>
-"""
-
-
-def write_html(report: Report, path: Path) -> Path:
-    return atomic.write_text(path, render_html(report))

@@ -60,9 +60,44 @@ LABELS: dict[str, tuple[str, str]] = {
         "Not broken down (too few people to protect): {lines}. A “–” there, or in another "
         "cell counting the same people, may be 0.",
     ),
-    "agency_unknown_note": (
-        "Không rõ cơ quan: người không có sự kiện đề nghị của đợt.",
-        "Agency unknown: people with no proposal event in the round.",
+    "sec_courts": (
+        "Kênh xét duyệt của Tòa án (người đang được tạm đình chỉ chấp hành án phạt tù)",
+        "The courts' review channel (people on temporary suspension of serving)",
+    ),
+    "courts_note": (
+        "Quyết định 1244/2025/QĐ-CTN: Bộ Công an xét cho trại giam của mình, Bộ Quốc phòng "
+        "cho trại của mình, Tòa án (Tòa án nhân dân tối cao hướng dẫn) cho người đang được "
+        "tạm đình chỉ chấp hành án phạt tù tại thời điểm tính; danh sách của Tòa án không là "
+        "sự kiện, nên số đề nghị chỉ gồm đề nghị ghi nhận được.",
+        "Decision 1244/2025/QĐ-CTN: MoPS reviews its facilities, MND its centres, and the "
+        "courts (guided by the Supreme People's Court) the people on temporary suspension of "
+        "serving at the cutoff; court lists are not published as events, so proposals count "
+        "only those on record.",
+    ),
+    "sec_unattributed": (
+        "Đặc xá chưa quy được cho kênh xét duyệt nào",
+        "Grants no review channel can be attributed",
+    ),
+    "unattributed_note": (
+        "Người được đặc xá mà đợt này không có kết quả xét nào (không rõ đang chấp hành án "
+        "hay tạm đình chỉ tại thời điểm tính), hoặc trại của họ chưa đăng ký cơ quan quản lý.",
+        "People granted whom the round has no decision for (not known to be serving or on "
+        "suspension at the cutoff), or whose facility has no registered agency.",
+    ),
+    "not_considered": ("Không có kết quả xét trong đợt", "No decision in the round"),
+    "unknown_agency": ("Trại chưa đăng ký cơ quan quản lý", "Facility agency not registered"),
+    "col_court": ("Tòa án", "Court"),
+    "col_channel": ("Kênh xét duyệt", "Review channel"),
+    "col_source": ("Nguồn", "Source"),
+    "col_age_hours": ("Tuổi dữ liệu (giờ)", "Age (hours)"),
+    "col_warn_after": ("Cảnh báo sau", "Warn after"),
+    "col_error_after": ("Lỗi sau", "Error after"),
+    "col_status": ("Trạng thái", "Status"),
+    "freshness_note": (
+        "dbt source freshness: bản ghi mới nhất ghi nhận đến hết ngày số liệu (giờ Việt Nam), "
+        "so với cuối ngày đó.",
+        "dbt source freshness: the latest record up to the as-of day (Vietnam time), against "
+        "the end of that day.",
     ),
     "sec_disclosure": ("Kiểm chứng bảo vệ số nhỏ", "Small-count protection audit"),
     "dq_tables_audited": ("Bảng được kiểm chứng", "Tables audited"),
@@ -81,6 +116,55 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "contents": ("Mục lục", "Contents"),
     "key_figures": ("Số liệu chính", "Key figures"),
+    # the report portal (reports/index.html)
+    "portal_title": ("Cổng báo cáo giám sát đặc xá", "Amnesty monitoring reports"),
+    "portal_intro": (
+        "Mọi báo cáo đã lập, theo đợt đặc xá hoặc chương trình và theo ngày số liệu. Báo cáo "
+        "hiện hành là báo cáo có ngày số liệu mới nhất, không phải báo cáo lập sau cùng.",
+        "Every report written, by amnesty round or programme and by as-of date. The current "
+        "report is the one with the latest as-of date, not the one written last.",
+    ),
+    "portal_updated": (
+        "Cập nhật lúc {at} từ nhật ký kiểm toán",
+        "Updated {at} from the audit trail",
+    ),
+    "portal_other_language": ("English", "Tiếng Việt"),
+    "portal_dbt_docs": (
+        "Tài liệu mô hình dữ liệu (dbt docs)",
+        "Data model documentation (dbt docs)",
+    ),
+    "portal_no_reports": ("Chưa có báo cáo nào.", "No report has been written yet."),
+    "portal_round": ("Đợt đặc xá {round}", "Amnesty round {round}"),
+    "portal_work_release": (
+        "Thí điểm lao động, học tập ngoài trại giam",
+        "Work and training release pilot",
+    ),
+    "portal_summary": ("Tóm tắt lần chạy dữ liệu", "Pipeline run summaries"),
+    "portal_current": ("Hiện hành: số liệu đến {as_of}", "Current: data as of {as_of}"),
+    "portal_is_current": ("hiện hành", "current"),
+    "portal_older": ("cũ hơn", "older"),
+    "col_report": ("Báo cáo", "Report"),
+    "col_file": ("Tệp", "File"),
+    "col_format": ("Định dạng", "Format"),
+    "col_language": ("Ngôn ngữ", "Language"),
+    "col_generated": ("Lập lúc", "Generated"),
+    "col_data_quality": ("Chất lượng dữ liệu", "Data quality"),
+    "dq_no_gaps": ("Không có khoảng trống tham chiếu", "No referential gaps"),
+    "dq_gaps": (
+        "{gaps} bản ghi có khoảng trống tham chiếu ({kinds} loại)",
+        "{gaps} records with a referential gap ({kinds} kinds)",
+    ),
+    "dq_unknown": (
+        "Không rõ: không còn bảng data_quality_gaps của ngày số liệu này",
+        "Unknown: no data_quality_gaps mart left for this as-of date",
+    ),
+    "dq_gate": (
+        "Cổng kiểm định (Great Expectations): {runs} lần kiểm định, {failed} kỳ vọng nghiêm "
+        "trọng không đạt, {rows} dòng có giá trị không đạt kỳ vọng.",
+        "Validation gate (Great Expectations): {runs} validation runs, {failed} critical "
+        "expectations failed, {rows} rows with unexpected values.",
+    ),
+    "dq_gate_none": ("Cổng kiểm định: chưa có lần kiểm định nào.", "Validation gate: no run yet."),
     "sec_national": ("Tổng hợp toàn quốc", "National totals"),
     "sec_agency": ("Theo cơ quan quản lý", "By agency"),
     "sec_agency_lifecycle": (
@@ -162,7 +246,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_offset": ("Vị trí cuối (offset_to)", "Last offset (offset_to)"),
     "col_records": ("Số bản ghi", "Records"),
     "col_latest": ("Ghi nhận gần nhất", "Latest recorded_at"),
-    "col_lag": ("Chậm (ngày)", "Lag (days)"),
     "col_run": ("Lần chạy", "Run"),
     "col_suite": ("Bộ kiểm định", "Suite"),
     "col_rows": ("Số dòng", "Rows"),

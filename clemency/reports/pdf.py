@@ -26,7 +26,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.html import cell_text
@@ -217,10 +216,4 @@ def render_pdf(report: Report, path: Path, compress: bool = True) -> Path:
         pageCompression=1 if compress else 0,
     )
     doc.build(build_story(report, A4[0] - 2 * margin), onFirstPage=on_page, onLaterPages=on_page)
-    return path
-
-
-def write_pdf(report: Report, path: Path, compress: bool = True) -> Path:
-    with atomic.atomic_target(path) as temporary:
-        render_pdf(report, temporary, compress)
     return path

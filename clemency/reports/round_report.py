@@ -12,15 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from clemency.lake import locks
-from clemency.lake.audit import audited, file_entry
-from clemency.lake.layout import Lake
+from clemency.lake.layout import Lake, round_report_subject
 from clemency.reports import charts, safe_text
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section, Table
@@ -39,8 +36,7 @@ from clemency.reports.disclosure import (
     unregistered,
 )
 from clemency.reports.i18n import check_language, number, t
-
-REPORT_LOCK_WAIT_S = 120.0  # another report of the same lake is being written
+from clemency.reports.publish import write_audited_report
 
 
 def build_round_report(
@@ -51,10 +47,12 @@ def build_round_report(
     threshold: int = 5,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Write the round's report as HTML, XLSX and PDF into `out_dir`; return their paths."""
+    """Write the round's report as HTML, XLSX and PDF into `out_dir/<round>/<as_of>/`;
+    return their paths."""
     arguments = {"round_id": round_id, "lang": lang, "threshold": threshold, "out": str(out_dir)}
-    # round ids come from the mart: never let one name a file outside out_dir
+    # round ids come from the mart: never let one name a file outside its folder
     stem = f"dac-xa-{safe_text.file_part(round_id)}-{lang}"
+    subject = round_report_subject(safe_text.file_part(round_id))
     audits: list[Audit] = []
     return write_audited_report(
         lake,
@@ -63,45 +61,8 @@ def build_round_report(
         Path(out_dir),
         stem,
         audits,
+        subject=subject,
     )
-
-
-def write_audited_report(
-    lake: Lake,
-    arguments: dict[str, Any],
-    build: Callable[[], Report],
-    out_dir: Path,
-    stem: str,
-    audits: list[Audit] | None = None,
-) -> dict[str, Path]:
-    """Build a report and write its formats as one run on the audit trail: its inputs the
-    curated marts as they are now, its outputs the files written (with what the small-count
-    audit `build` appends to `audits` found, and how long it took)."""
-    with (
-        audited(lake, "report", arguments) as record,
-        # one report writer at a time per lake: two never interleave their files
-        locks.hold(lake, "report", REPORT_LOCK_WAIT_S, record.run_id),
-    ):
-        read = [lake.mart(name) for name in ("amnesty_eligibility", "work_release_eligibility")]
-        record.inputs = [file_entry(path, lake) for path in read if path.exists()]
-        files = write_formats(build(), out_dir, stem)
-        details = {"disclosure_audit": audits[-1].summary()} if audits else {}
-        for path in files.values():
-            record.add_output(path, lake, **details)
-        return files
-
-
-def write_formats(report: Report, out_dir: Path, stem: str) -> dict[str, Path]:
-    from clemency.reports.html import write_html
-    from clemency.reports.pdf import write_pdf
-    from clemency.reports.xlsx import write_xlsx
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "html": write_html(report, out_dir / f"{stem}.html"),
-        "xlsx": write_xlsx(report, out_dir / f"{stem}.xlsx"),
-        "pdf": write_pdf(report, out_dir / f"{stem}.pdf"),
-    }
 
 
 # --- table helpers -------------------------------------------------------------------------
@@ -207,51 +168,72 @@ def shifted(columns: dict[int, Spec], offset: int) -> dict[int, Spec]:
     return {offset + c: spec for c, spec in columns.items()}
 
 
-def round_model(
-    con: duckdb.DuckDBPyConnection, round_id: str, threshold: int, late_after: dt.date | None
-) -> DisclosureModel:
-    """The families of the round report: people per facility and status, the people
-    missing each criterion per facility and status, people per nationality and status, the
-    lifecycle per agency and nationality, and each special category against the statuses.
+def round_model(con: duckdb.DuckDBPyConnection, round_id: str, threshold: int) -> DisclosureModel:
+    """The families of the round report: people per facility, review channel, court and
+    status, the people missing each criterion per facility and status, people per
+    nationality and status, the lifecycle per review channel, court and nationality, and
+    each special category against the statuses.
 
     Each family's atoms are the cross product of every value its tables print as a row or
     column (and every value in the data): a reader knows no more about which of them are
     empty than the printed zeros say."""
     model = DisclosureModel(threshold)
     people = d.status_atoms(con, round_id)
-    statuses = [*STATUSES, *sorted({row[4] for row in people} - set(STATUSES))]
-    status = Counter[tuple[str, str, str, str]]()
+    statuses = [*STATUSES, *sorted({row[6] for row in people} - set(STATUSES))]
+    status = Counter[tuple[str, str, str, str, str, str]]()
     nationality = Counter[tuple[str, bool, str]]()
-    for facility, agency, province, nat, s, n in people:
-        status[(facility, agency, province, s)] += n
+    for facility, agency, province, channel, court, nat, s, n in people:
+        status[(facility, agency, province, channel, court, s)] += n
         nationality[(nat, nat != "VN", s)] += n
-    combos = sorted({row[:3] for row in people})
-    model.family("status", ("facility", "agency", "province", "status"),
+    combos = sorted(_status_places(people))
+    model.family("status", ("facility", "agency", "province", "channel", "court", "status"),
                  {(*c, s): status[(*c, s)] for c in combos for s in statuses})  # fmt: skip
     foreign_rows = sorted(d.foreigners_by_nationality(con, round_id))
-    nats = sorted({row[3] for row in people} | set(foreign_rows) | {"VN"})
+    nats = sorted({row[5] for row in people} | set(foreign_rows) | {"VN"})
     family = model.family("nationality", ("nat_label", "foreign", "status"),
                           {(n, n != "VN", s): nationality[(n, n != "VN", s)]
                            for n in nats for s in statuses})  # fmt: skip
-    national = {s: sum(v for k, v in status.items() if k[3] == s) for s in statuses}
+    national = {s: sum(v for k, v in status.items() if k[5] == s) for s in statuses}
     for s in statuses:  # the national statuses, printed with the status family
         model.show("nationality", family.select(status=s), national[s], None, protected=True)
     _reason_family(model, con, round_id, statuses)
-    printed = {"agencies": agency_rows(con, round_id), "nationalities": foreign_rows}
-    _lifecycle_family(model, d.lifecycle_atoms(con, round_id, late_after), printed)
+    printed = {
+        "channels": channel_rows(con, round_id),
+        "courts": sorted(d.court_counts(con, round_id)),
+        "nationalities": foreign_rows,
+    }
+    _lifecycle_family(model, d.lifecycle_atoms(con, round_id), printed)
     _special_families(model, d.special_category_counts(con, round_id), national)
     return model
 
 
-def agency_rows(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
-    """The agencies the agency tables print: MoPS and MND always, any other in the mart,
-    and "" (unknown) when people of the round's events have no known agency."""
-    by_agency = d.status_counts(con, round_id, "agency")
-    agencies = ["MoPS", "MND", *sorted(set(by_agency) - {"MoPS", "MND"})]
-    unattributed = d.lifecycle_counts(con, round_id).get("", {})
-    if any(unattributed.values()) and "" not in agencies:
-        agencies.append("")
-    return agencies
+def _status_places(people: list[tuple]) -> set[tuple[str, str, str, str, str]]:
+    """(facility, agency, province, channel, court) of the status family: every facility
+    with its own agency's channel, and with every court of the courts table. A reader is
+    not told which facility a person on suspension was last held in, so the model must not
+    know it either (else it would take a facility's count for its channel's, and let a
+    line's "may be 0" cover a cell the reader takes as at least 1)."""
+    own = {row["agency"]: code for code, row in d.review_channels().items()
+           if row["reviews"] == "facility_agency"}  # fmt: skip
+    courts_channel = d.channel_reviewing("temporary_suspension")
+    courts = sorted({row[4] for row in people if row[3] in courts_channel})
+    places = {row[:5] for row in people}
+    for facility, agency, province in {row[:3] for row in people}:
+        if agency in own:  # else its own channel is the one its rows already name
+            places.add((facility, agency, province, own[agency], ""))
+        places |= {(facility, agency, province, c, k) for c in courts_channel for k in courts}
+    return places
+
+
+def channel_rows(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
+    """The review channels the agency tables print, in seed order (amnesty_review_channels:
+    MoPS, MND, courts always), then any other the decisions name, and "" (unknown agency)
+    when some decision has no channel. With the courts among them the rows add up to the
+    national figures, so a court's count is no difference of printed totals."""
+    seeded = list(d.review_channels())
+    seen = set(d.status_by_channel(con, round_id))
+    rows = [*seeded, *sorted(seen - set(seeded) - {""})]
+    return rows + ([""] if "" in seen else [])
 
 
 def _reason_family(
@@ -284,25 +266,39 @@ def _reason_family(
                 model.link((name, missed), ("status", cell))
 
 
+UNATTRIBUTED = ["not_considered", "unknown_agency"]  # int_amnesty_round_lifecycle
+
+
 def _lifecycle_family(model: DisclosureModel, rows: list[tuple], printed: dict[str, list]) -> None:
-    """Proposed, granted, released per agency and nationality (and proposal day)."""
+    """Proposed, granted, released per review channel, court (the courts channel) and
+    nationality (and proposal timing, and why no channel answers for an unattributed one)."""
     counts = Counter[tuple]()
     for row in rows:
         counts[tuple(row[:-1])] += row[-1]
-    agencies = sorted({row[0] for row in rows} | set(printed["agencies"]))
-    nats = {(row[1], row[2]) for row in rows} | {("VN", False)}
+    courts_channel = d.channel_reviewing("temporary_suspension")
+    # (channel, court, unattributed reason): a court only in the courts channel, a reason
+    # only without a channel
+    places = {(row[0], row[1], row[8]) for row in rows}
+    places |= {(c, "", "") for c in printed["channels"] if c}
+    places |= {(c, court, "") for c in courts_channel for court in printed["courts"]}
+    places |= {("", "", reason) for reason in UNATTRIBUTED}
+    nats = {(row[2], row[3]) for row in rows} | {("VN", False)}
     for label in printed["nationalities"]:  # "?" may be a missing or an unknown nationality
         nats |= {(label, True), (label, False)} if label == "?" else {(label, True)}
-    atoms: dict[tuple, int] = {(a, *nat, *flags): counts[(a, *nat, *flags)]
-                               for a in agencies for nat in sorted(nats)
-                               for flags in LIFECYCLE_FLAGS}  # fmt: skip
+    atoms: dict[tuple, int] = {}
+    for (channel, court, reason), nat, flags in itertools.product(
+        sorted(places), sorted(nats), LIFECYCLE_FLAGS
+    ):
+        key = (channel, court, *nat, *flags[:3], flags[3], reason)
+        atoms[key] = counts[key]
     for key, n in counts.items():  # anything the flags above do not foresee
         atoms.setdefault(key, n)
     model.family(
         "lifecycle",
-        ("agency", "nat_label", "foreign", "proposed", "granted", "released", "day"),
+        ("channel", "court", "nat_label", "foreign", "proposed", "granted", "released", "day",
+         "unattributed"),
         atoms,
-    )
+    )  # fmt: skip
 
 
 def _special_families(
@@ -364,40 +360,44 @@ def _status_sections(
     national_table.chart_data = {"title": t("chart_statuses", lang), "items": bars}
     register_chart(model, national_table, [("status", {"status": s}) for s in STATUSES])
 
-    by_agency = d.status_counts(con, round_id, "agency")
-    agencies = agency_rows(con, round_id)
-    unattributed = life.get("", {})
-    # Agencies and provinces are marginals of the facility table: one model audits them all
-    # (an agency with a single facility is that facility's row).
-    agency_labels = [[a or t("unknown", lang)] for a in agencies]
+    by_channel = d.status_by_channel(con, round_id)
+    channels = channel_rows(con, round_id)
+    # The review channels of Decision 1244: MoPS, MND, and the courts for people on
+    # suspension (by court in their own table). Every status table is a marginal of the
+    # facility table's family: one model audits them all (a channel of one facility is
+    # that facility's row).
+    channel_labels = [[channel_label(c, lang)] for c in channels]
     agency_table = count_table(
         "agency",
         t("sec_agency", lang),
         [t("col_agency", lang)],
-        agency_labels,
+        channel_labels,
         [t(s, lang) for s in STATUSES],
-        [[by_agency.get(a, Counter()).get(s, 0) for s in STATUSES] for a in agencies],
+        [[by_channel.get(c, Counter()).get(s, 0) for s in STATUSES] for c in channels],
         lang,
         total_header=t("col_considered", lang),
     )
-    register_table(model, agency_table, [("status", {"agency": a}) for a in agencies],
+    register_table(model, agency_table, [("status", {"channel": c}) for c in channels],
                    shifted(STATUS_COLUMNS, 1), total=True, protected_total=True)  # fmt: skip
+    attributed = [c for c in channels if c]
     lifecycle_table = count_table(
         "agency_lifecycle",
         t("sec_agency_lifecycle", lang),
         [t("col_agency", lang)],
-        agency_labels,
+        [[channel_label(c, lang)] for c in attributed],
         funnel_headers(lang),
         [
-            [life.get(a, {}).get(k, 0) for k in ("proposed", "granted", "released")]
-            for a in agencies
+            [life.get(c, {}).get(k, 0) for k in ("proposed", "granted", "released")]
+            for c in attributed
         ],
         lang,
     )
-    register_table(model, lifecycle_table, [("lifecycle", {"agency": a}) for a in agencies],
+    register_table(model, lifecycle_table, [("lifecycle", {"channel": c}) for c in attributed],
                    shifted(FUNNEL_COLUMNS, 1), total=True, protected_total=True)  # fmt: skip
-    if any(unattributed.values()):  # what the "unknown" row means; its counts are in the row
-        agency_table.notes.append(t("agency_unknown_note", lang))
+    if "" in channels:  # what the "unknown" row means; its counts are in the row
+        agency_table.notes.append(t("unknown_agency", lang))
+    courts_table = _courts_table(con, round_id, lang, model)
+    unattributed_table = _unattributed_table(con, round_id, lang, model)
 
     seeds = {p["name_vi"]: p for p in d.provinces()}
     by_province = d.status_counts(con, round_id, "province")
@@ -439,9 +439,86 @@ def _status_sections(
     return [
         Section(t("sec_national", lang), [national_table]),
         Section(t("sec_agency", lang), [agency_table, lifecycle_table]),
+        Section(t("sec_courts", lang), [courts_table, unattributed_table]),
         Section(t("sec_province", lang), [province_table]),
         Section(t("sec_facility", lang), [facility_table]),
     ]
+
+
+def channel_label(channel: str, lang: str) -> str:
+    """A review channel as the agency tables print it: the agency code for a facility
+    channel, the reviewer (seed amnesty_review_channels) for the others."""
+    row = d.review_channels().get(channel)
+    if not channel:
+        return t("unknown", lang)
+    if row is None or row["reviews"] == "facility_agency":
+        return channel
+    return t("col_court", lang)
+
+
+def _courts_table(
+    con: duckdb.DuckDBPyConnection, round_id: str, lang: str, model: DisclosureModel
+) -> Table:
+    """The courts' review channel by court and province: considered, eligible (decisions),
+    proposed, granted (lifecycle)."""
+    counts = d.court_counts(con, round_id)
+    registry = d.courts()
+    seeds = {p["name_vi"]: p for p in d.provinces()}
+    court_ids = sorted(counts)
+    channel = d.channel_reviewing("temporary_suspension")
+    table = count_table(
+        "courts",
+        t("sec_courts", lang),
+        [t("col_court", lang), t("col_province", lang)],
+        [
+            [
+                registry.get(c, {}).get("court_name") or c or t("unknown", lang),
+                province_label(registry.get(c, {}).get("province") or "", lang, seeds),
+            ]
+            for c in court_ids
+        ],
+        [t("col_considered", lang), t("eligible", lang), t("col_proposed", lang),
+         t("col_granted", lang)],
+        [
+            [sum(counts[c].get(s, 0) for s in STATUSES), counts[c].get("eligible", 0),
+             counts[c].get("proposed", 0), counts[c].get("granted", 0)]
+            for c in court_ids
+        ],
+        lang,
+    )  # fmt: skip
+    columns: dict[int, Spec] = {
+        2: ("status", {"status": tuple(STATUSES)}),
+        3: ("status", {"status": "eligible"}),
+        4: ("lifecycle", {"proposed": True}),
+        5: ("lifecycle", {"granted": True}),
+    }
+    register_table(model, table, [(None, {"channel": channel, "court": c}) for c in court_ids],
+                   columns, total=True)  # fmt: skip
+    table.notes.append(t("courts_note", lang))
+    if not court_ids:
+        table.notes.append(t("no_rows", lang))
+    return table
+
+
+def _unattributed_table(
+    con: duckdb.DuckDBPyConnection, round_id: str, lang: str, model: DisclosureModel
+) -> Table:
+    """Grants no review channel answers for, counted by the reason."""
+    grants = d.unattributed_grants(con, round_id)
+    reasons = [*UNATTRIBUTED, *sorted(set(grants) - set(UNATTRIBUTED))]
+    table = plain_table(
+        "unattributed",
+        t("sec_unattributed", lang),
+        [t("col_reason", lang), t("col_code", lang), t("col_granted", lang)],
+        ["text", "text", "int"],
+        [[t(r, lang), r, grants.get(r, 0)] for r in reasons],
+        lang,
+    )
+    register_table(model, table,
+                   [("lifecycle", {"channel": "", "unattributed": r}) for r in reasons],
+                   {2: (None, {"granted": True})}, total=True)  # fmt: skip
+    table.notes.append(t("unattributed_note", lang))
+    return table
 
 
 def funnel_headers(lang: str) -> list[str]:
@@ -610,7 +687,7 @@ def _timeline(
     signed = info.get("signed_date")
     if signed:
         candidates.append((signed, "tl_signed", "actual"))
-        for key, day in d.procedural_deadlines(signed).items():
+        for key, day in d.procedural_deadlines(con, round_id).items():
             candidates.append((day, key, "deadline"))
     candidates += [
         (info.get("cutoff_date"), "tl_cutoff", "deadline"),
@@ -631,9 +708,8 @@ def _timeline(
         lang,
         total=False,
     )
-    if signed and dates["proposals"]:
-        lists_due = d.procedural_deadlines(signed)["tl_facility_lists"]
-        late = d.proposals_after(con, round_id, lists_due)
+    if d.procedural_deadlines(con, round_id).get("tl_facility_lists") and dates["proposals"]:
+        late = d.late_proposals(con, round_id)
         table.notes.append(t("late_proposals", lang, late=late, total=dates["proposals"]))
         # national figures of the proposals, printed in a note: audited like the tables
         family = model.families["lifecycle"]
@@ -715,12 +791,15 @@ def annex_sections(
     fresh = plain_table(
         "dq_freshness",
         t("sec_freshness", lang),
-        [t("col_topic", lang), t("col_latest", lang), t("col_lag", lang)],
-        ["text", "text", "int"],
-        [[f["topic"], f["latest"], f["lag_days"]] for f in d.freshness(con, as_of)],
+        [t("col_source", lang), t("col_latest", lang), t("col_age_hours", lang),
+         t("col_warn_after", lang), t("col_error_after", lang), t("col_status", lang)],
+        ["text", "text", "float", "text", "text", "text"],
+        [[f["source"], f["latest"], f["age_hours"], f["warn_after"], f["error_after"],
+          f["status"]] for f in d.freshness(con)],
         lang,
         total=False,
-    )
+    )  # fmt: skip
+    fresh.notes.append(t("freshness_note", lang))
     book = d.ledger(lake)
     lineage = plain_table(
         "dq_lineage",
@@ -800,7 +879,7 @@ def round_report(
         if as_of is None:  # not_null in the mart: only a mart built wrong lacks one
             raise ValueError("the amnesty mart has no as_of_date")
         con.close()
-        con = d.connect(lake, as_of)
+        con = d.connect(lake, as_of)  # the set of that as-of date, every view from it
         sections, cards, info, audit = round_tables(con, round_id, lang, threshold)
         sections += annex_sections(lake, con, as_of, lang, info["rule_versions"], audit)
     finally:
@@ -827,6 +906,7 @@ def round_report(
         cards=cards,
         sections=sections,
         generated_at=generated_at,
+        as_of=as_of,
     )
 
 
@@ -840,9 +920,7 @@ def round_tables(
     registry = d.facilities(con)
     national = d.status_counts(con, round_id).get("", Counter())
     life = d.lifecycle_counts(con, round_id).get("*", {})
-    signed = info.get("signed_date")
-    lists_due = d.procedural_deadlines(signed)["tl_facility_lists"] if signed else None
-    model = round_model(con, round_id, threshold, lists_due)
+    model = round_model(con, round_id, threshold)
     sections = [
         *_status_sections(con, round_id, lang, registry, model),
         *_reason_sections(con, round_id, lang, registry, model),

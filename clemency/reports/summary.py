@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from clemency.lake import atomic
-from clemency.lake.layout import Lake
-from clemency.reports.safe_text import html as escape  # clean, then html.escape(quote=True)
+from clemency.lake.audit import RunRecord, file_entry
+from clemency.lake.layout import SUMMARY_REPORTS, Lake
+from clemency.reports.publish import write_audited_page
+from clemency.reports.templating import render, trusted
+
+SUMMARY_MARTS = ("facility_population", "round_funnel", "work_release_eligibility")
 
 STYLE = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2rem;color:#1d2733;max-width:60rem}
@@ -29,26 +31,36 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2
 """
 
 
-def _table(headers: list[str], rows: Sequence[Sequence[object]], numeric: set[int]) -> str:
-    head = "".join(
-        f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
-        for i, h in enumerate(headers)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="n">{value:,}</td>' if i in numeric else f"<td>{escape(str(value))}</td>"
-            for i, value in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None = None) -> Path:
-    """Write `reports/summary-<as_of>.html` and return its path."""
-    generated_at = generated_at or dt.datetime.now(dt.UTC)
+    """Write `reports/summary/<as_of>/summary-<as_of>.html` as a report run on the audit
+    trail (the portal lists it) and return its path."""
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def render(record: RunRecord) -> tuple[str, str, dt.datetime]:
+        marts = [_mart(lake, name, as_of) for name in SUMMARY_MARTS]
+        record.inputs = [file_entry(path, lake) for path in marts if path.exists()]
+        page = render_summary(lake, as_of, generated_at)
+        return page, f"Tóm tắt lần chạy {as_of.isoformat()}", generated_at
+
+    return write_audited_page(
+        lake,
+        {"program": "summary", "as_of": as_of.isoformat()},
+        SUMMARY_REPORTS,
+        as_of,
+        f"summary-{as_of.isoformat()}.html",
+        render,
+    )
+
+
+def _mart(lake: Lake, name: str, as_of: dt.date) -> Path:
+    """The mart as built for `as_of` (a backfill's summary shows its own day), or the latest
+    set when that day has no snapshot (a lake built by hand)."""
+    snapshot = lake.mart(name, as_of)
+    return snapshot if snapshot.is_file() else lake.mart(name)
+
+
+def render_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime) -> str:
+    """The page's HTML (`templates/summary.html.j2`), from the ledger, quarantine and marts."""
     ledger_files = sorted(lake.ingest_ledger.glob("*.parquet"))
     ledger_rows = [row for f in ledger_files for row in pq.read_table(f).to_pylist()]
     landed: Counter[str] = Counter()
@@ -62,7 +74,7 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         for codes in pq.read_table(path, columns=["reason_codes"]).column(0).to_pylist():
             reasons.update(codes)
 
-    population = pq.read_table(lake.mart("facility_population"))
+    population = pq.read_table(_mart(lake, "facility_population", as_of))
     by_agency: Counter[str] = Counter()
     by_province: Counter[str] = Counter()
     for row in population.to_pylist():
@@ -70,72 +82,49 @@ def write_summary(lake: Lake, as_of: dt.date, generated_at: dt.datetime | None =
         by_province[row["province"]] += row["people_admitted"]
     people = int(pc.sum(population.column("people_admitted")).as_py() or 0)
 
-    cards = "".join(
-        f'<div class="card">{escape(label)}<b>{value:,}</b></div>'
-        for label, value in [
-            ("Sự kiện đã nhận (events landed)", sum(landed.values())),
-            ("Bị cách ly (quarantined)", sum(quarantined.values())),
-            ("Cơ sở giam giữ (facilities)", population.num_rows),
-            ("Người đã tiếp nhận (people admitted)", people),
-        ]
-    )
+    cards = [
+        ("Sự kiện đã nhận (events landed)", sum(landed.values())),
+        ("Bị cách ly (quarantined)", sum(quarantined.values())),
+        ("Cơ sở giam giữ (facilities)", population.num_rows),
+        ("Người đã tiếp nhận (people admitted)", people),
+    ]
     topics = sorted(set(landed) | set(quarantined))
-    ingest_table = _table(
-        ["Topic", "Landed", "Quarantined"],
-        [[t, landed[t], quarantined[t]] for t in topics],
-        {1, 2},
-    )
-    reasons_table = (
-        _table(["Reason", "Records"], sorted(reasons.items()), {1})
-        if reasons
-        else "<p>Không có (none).</p>"
-    )
-    stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
     statuses = ["eligible", "almost_eligible", "ineligible", "excluded"]
     by_round: dict[str, Counter] = {}
-    for row in pq.read_table(lake.mart("round_funnel")).to_pylist():
+    for row in pq.read_table(_mart(lake, "round_funnel", as_of)).to_pylist():
         if row["reason"] == "all":
             by_round.setdefault(row["round_id"], Counter())[row["status"]] += row["people"]
-    amnesty_table = _table(
-        ["Round", "Considered", *statuses],
-        [
-            [round_id, sum(counts.values()), *(counts[s] for s in statuses)]
-            for round_id, counts in sorted(by_round.items())
-        ],
-        set(range(1, 6)),
-    )
     work_release = Counter(
-        pq.read_table(lake.mart("work_release_eligibility"), columns=["status"])
+        pq.read_table(_mart(lake, "work_release_eligibility", as_of), columns=["status"])
         .column(0)
         .to_pylist()
     )
-    work_release_table = _table(
-        ["Considered", *statuses],
-        [[sum(work_release.values()), *(work_release[s] for s in statuses)]],
-        set(range(5)),
+    # each table: (headers, rows, indexes of its numeric columns)
+    return render(
+        "summary.html.j2",
+        as_of=as_of.isoformat(),
+        stamp=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        style=trusted(STYLE),
+        cards=cards,
+        amnesty=(
+            ["Round", "Considered", *statuses],
+            [
+                [round_id, sum(counts.values()), *(counts[s] for s in statuses)]
+                for round_id, counts in sorted(by_round.items())
+            ],
+            set(range(1, 6)),
+        ),
+        work_release=(
+            ["Considered", *statuses],
+            [[sum(work_release.values()), *(work_release[s] for s in statuses)]],
+            set(range(5)),
+        ),
+        ingest=(
+            ["Topic", "Landed", "Quarantined"],
+            [[t, landed[t], quarantined[t]] for t in topics],
+            {1, 2},
+        ),
+        reasons=(["Reason", "Records"], sorted(reasons.items()), {1}),
+        by_agency=(["Agency", "People admitted"], sorted(by_agency.items()), {1}),
+        by_province=(["Province", "People admitted"], sorted(by_province.items()), {1}),
     )
-    html = f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
-<title>Tóm tắt lần chạy {escape(as_of.isoformat())}</title><style>{STYLE}</style></head>
-<body>
-<h1>Tóm tắt lần chạy dữ liệu đặc xá — {escape(as_of.isoformat())}</h1>
-<p class="meta">Pipeline run summary · as of {escape(as_of.isoformat())} ·
-generated {escape(stamp)} · counts only, no personal data</p>
-<div class="cards">{cards}</div>
-<h2>Xét đặc xá theo đợt (amnesty decisions by round)</h2>
-{amnesty_table}
-<h2>Lao động, học tập ngoài trại giam (work and training release, as of the run)</h2>
-{work_release_table}
-<h2>Tiếp nhận theo chủ đề (ingest by topic)</h2>
-{ingest_table}
-<h2>Lý do cách ly (quarantine reasons)</h2>
-{reasons_table}
-<h2>Theo cơ quan quản lý (by agency)</h2>
-{_table(["Agency", "People admitted"], sorted(by_agency.items()), {1})}
-<h2>Theo tỉnh, thành phố (by province)</h2>
-{_table(["Province", "People admitted"], sorted(by_province.items()), {1})}
-</body></html>
-"""
-    lake.reports.mkdir(parents=True, exist_ok=True)
-    path = lake.reports / f"summary-{as_of.isoformat()}.html"
-    return atomic.write_text(path, html)

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from clemency.lake.layout import Lake
+from clemency.lake.layout import WORK_RELEASE_REPORTS, Lake
 from clemency.reports import charts
 from clemency.reports import data as d
 from clemency.reports.data import STATUSES, Report, Section, Table
@@ -27,13 +27,13 @@ from clemency.reports.disclosure import (
     unregistered,
 )
 from clemency.reports.i18n import check_language, number, t
+from clemency.reports.publish import write_audited_report
 from clemency.reports.round_report import (
     annex_sections,
     count_table,
     facility_label,
     plain_table,
     province_label,
-    write_audited_report,
 )
 
 MAX_DISTANCE_KM = 50.0  # docs/domain.md: work site within 50 km of the prison
@@ -48,7 +48,8 @@ def build_work_release_report(
     threshold: int = 5,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Write the year's work-release report as HTML, XLSX and PDF; return their paths."""
+    """Write the year's work-release report as HTML, XLSX and PDF into
+    `out_dir/work-release/<as_of>/`; return their paths."""
     arguments = {"program": "work_release", "year": year, "lang": lang, "threshold": threshold}
     audits: list[Audit] = []
     return write_audited_report(
@@ -58,6 +59,7 @@ def build_work_release_report(
         Path(out_dir),
         f"lao-dong-ngoai-trai-{year}-{lang}",
         audits,
+        subject=WORK_RELEASE_REPORTS,
     )
 
 
@@ -141,6 +143,7 @@ def work_release_report(
         cards=cards,
         sections=sections,
         generated_at=generated_at,
+        as_of=as_of,
     )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
@@ -23,7 +22,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from clemency.lake import atomic
 from clemency.reports import safe_text
 from clemency.reports.data import Report, Table
 from clemency.reports.i18n import t
@@ -154,8 +152,9 @@ def build_workbook(report: Report) -> Workbook:
     return wb
 
 
-def write_xlsx(report: Report, path: Path) -> Path:
-    """Save without openpyxl's `modified = now` and with every zip entry dated generated_at."""
+def workbook_bytes(report: Report) -> bytes:
+    """The saved workbook, whole in memory (a file is only ever written from a complete
+    zip): without openpyxl's `modified = now`, every zip entry dated generated_at."""
     wb = build_workbook(report)
     buffer = io.BytesIO()
     archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
@@ -171,4 +170,4 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 fixed.external_attr = 0o600 << 16
                 target.writestr(fixed, source.read(info.filename))
-    return atomic.write_bytes(path, out.getvalue())
+    return out.getvalue()

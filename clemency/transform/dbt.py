@@ -29,11 +29,12 @@ from clemency.contracts import topics
 from clemency.errors import PipelineError, first_line
 from clemency.lake import atomic, locks
 from clemency.lake.audit import audited
-from clemency.lake.layout import Lake, column_range
+from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
 from clemency.transform.downstream import publish_downstream
+from clemency.transform.freshness import source_freshness
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,18 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
+def run_dbt(
+    lake: Lake,
+    as_of: dt.date,
+    *args: str,
+    project_dir: Path = TRANSFORMS_DIR,
+    area: DbtArea | None = None,
+) -> TransformResult:
     """`dbt <args>` over `lake` at `as_of`, in a child process.
+
+    `project_dir` and `area` (warehouse, target, logs, marts) are the checkout's project and
+    the lake's restricted/ folder, except for a what-if scenario (clemency/transform/
+    scenario.py), which builds its own copy of the project in its own area.
 
     A child process, not dbt's in-process runner: dbt keeps global state between
     invocations, and the DuckDB file lock is released for certain when the child exits.
@@ -76,20 +87,21 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
     dbt's `lake` variable is that folder (a mart's location is `<lake>/curated/<mart>`),
     `raw` the raw zone its sources read.
     """
-    lake.restrict()
-    log_dir = lake.dbt_logs
+    area = area or lake
+    area.restrict()
+    log_dir = area.dbt_logs
     variables = json.dumps(
-        {"lake": str(lake.restricted), "raw": str(lake.raw), "as_of": as_of.isoformat()}
+        {"lake": str(area.restricted), "raw": str(lake.raw), "as_of": as_of.isoformat()}
     )
     command = [
         dbt_executable(),
         *args,
         "--project-dir",
-        str(TRANSFORMS_DIR),
+        str(project_dir),
         "--profiles-dir",
         str(TRANSFORMS_DIR),
         "--target-path",
-        str(lake.dbt_target),
+        str(area.dbt_target),
         "--log-path",
         str(log_dir),
         "--vars",
@@ -98,10 +110,10 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
     env = {
         **os.environ,
         "CLEMENCY_LAKE": str(lake.root),
-        "CLEMENCY_DBT_WAREHOUSE": str(lake.warehouse),  # profiles.yml's database path
+        "CLEMENCY_DBT_WAREHOUSE": str(area.warehouse),  # profiles.yml's database path
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    results = lake.dbt_target / "run_results.json"
+    results = area.dbt_target / "run_results.json"
     results.unlink(missing_ok=True)  # judge this run by its own results only
     try:
         completed = subprocess.run(
@@ -114,12 +126,12 @@ def run_dbt(lake: Lake, as_of: dt.date, *args: str) -> TransformResult:
             preexec_fn=_die_with_parent,  # killing `clemency transform` kills dbt too
         )
     finally:
-        lake.restrict()  # the warehouse file dbt may have created: mode 600
+        area.restrict()  # the warehouse file dbt may have created: mode 600
     if completed.returncode != 0:
         output = completed.stdout + completed.stderr
         locked = _LOCK_MESSAGE.search(output)
         if locked:  # taken between our check and dbt's start
-            raise WarehouseLocked(_locked_message(lake, locked.group(0)))
+            raise WarehouseLocked(_locked_message(area, locked.group(0)))
         tail = "\n".join(output.strip().splitlines()[-25:])
         raise TransformError(
             f"dbt {args[0] if args else ''} failed for as-of {as_of}: "
@@ -184,7 +196,7 @@ def wait_for_warehouse(lake: Lake, timeout_s: float) -> None:
             time.sleep(min(1.0, timeout_s / 10 or 0.1))
 
 
-def _locked_message(lake: Lake, duckdb_text: str, waited_s: float | None = None) -> str:
+def _locked_message(lake: DbtArea, duckdb_text: str, waited_s: float | None = None) -> str:
     waited = f" after waiting {waited_s:g} s" if waited_s else ""
     return (
         f"the warehouse {lake.warehouse} is locked by another process{waited} "
@@ -235,6 +247,7 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
+        source_freshness(lake, as_of)  # published with the marts (source_freshness)
         for written in publish_snapshot(lake, as_of):
             record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
         latest = advance_latest(lake, as_of, record.run_id)

@@ -61,7 +61,7 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
     stamp = lake.dbt_target / "docs-fingerprint"
     try:
         fingerprint = manifest_fingerprint(manifest)
-        if lake.dbt_docs.exists() and _read(stamp) == fingerprint:
+        if lake.dbt_docs_site.exists() and _read(stamp) == fingerprint:
             return "unchanged"
         started = time.monotonic()
         generate()
@@ -72,7 +72,7 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
             raise PipelineError(
                 f"the docs page still reaches outside itself: {left[0]} ({len(left)} in all)"
             )
-        atomic.write_text(lake.dbt_docs, page, mode=0o644)
+        atomic.write_text(lake.dbt_docs_site, page, mode=0o644)
         atomic.write_text(stamp, fingerprint, mode=0o600)
         return f"generated in {time.monotonic() - started:.1f} s"
     except (PipelineError, OSError, ValueError) as error:

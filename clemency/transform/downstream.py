@@ -17,5 +17,5 @@ def publish_downstream(lake: Lake, record: RunRecord, dbt: Callable[..., object]
         record.add_output(written, lake)
     done = docs.publish_docs(lake, lambda: dbt(*docs.GENERATE))
     record.arguments["dbt_docs"] = done
-    if lake.dbt_docs.exists():  # the page that documents this build, new or still current
-        record.add_output(lake.dbt_docs, lake, regenerated=done.startswith("generated"))
+    if lake.dbt_docs_site.exists():  # the page that documents this build, new or still current
+        record.add_output(lake.dbt_docs_site, lake, regenerated=done.startswith("generated"))

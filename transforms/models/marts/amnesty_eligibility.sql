@@ -16,6 +16,12 @@ decisions as (
 
 ),
 
+channels as (
+
+    select * from {{ ref('int_amnesty_review_channels') }}
+
+),
+
 final as (
 
     select
@@ -31,6 +37,9 @@ final as (
         criteria.facility_id,
         criteria.agency,
         criteria.province,
+        channels.review_channel,
+        channels.court_id,
+        channels.court_province,
         criteria.nationality,
         criteria.special_categories,
         criteria.time_rule,
@@ -83,6 +92,7 @@ final as (
         criteria.admission_event_id
     from criteria
     inner join decisions using (person_id, round_id)
+    left join channels using (person_id, round_id)
 
 )
 

@@ -1,0 +1,29 @@
+{{ config(location=var('lake') ~ '/curated/landed_events_daily.parquet') }}
+
+-- Records landed per topic and day they were recorded (Vietnam), up to the as-of date:
+-- the data-quality annex's events per topic and day.
+with
+
+landed as (
+
+    select * from {{ ref('stg_raw__landed_events') }}
+
+),
+
+counted as (
+
+    select
+        kafka_topic,
+        recorded_date,
+        count(*) as events,
+        max(recorded_at) as latest_recorded_at
+    from landed
+    group by kafka_topic, recorded_date
+
+)
+
+select
+    *,
+    cast('{{ var("as_of") }}' as date) as as_of_date
+from counted
+order by kafka_topic, recorded_date
