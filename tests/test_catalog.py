@@ -292,3 +292,17 @@ def test_every_report_is_an_exposure_with_owner_maturity_and_description():
         assert "url" not in exposure, f"{name}: the docs page must not link outside"
         refs = [d for d in exposure["depends_on"] if d.startswith("ref(")]
         assert refs and {json.loads(r[4:-1].replace("'", '"')) for r in refs} <= models, name
+
+
+def test_the_fingerprint_ignores_the_as_of_date_dbt_renders_into_sources(tmp_path):
+    def manifest(as_of: str, warn_days: int) -> Path:
+        freshness = {"warn_after": {"count": warn_days, "period": "day"},
+                     "filter": f"cast(recorded_at as date) <= cast('{as_of}' as date)"}  # fmt: skip
+        source = {"freshness": freshness, "config": {"freshness": freshness}}
+        path = tmp_path / f"{as_of}-{warn_days}.json"
+        atomic.write_json(path, {"sources": {"source.clemency.raw.court_events": source}})
+        return path
+
+    same = docs.manifest_fingerprint(manifest("2025-11-30", 7))
+    assert docs.manifest_fingerprint(manifest("2025-10-01", 7)) == same
+    assert docs.manifest_fingerprint(manifest("2025-10-01", 8)) != same

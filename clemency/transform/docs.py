@@ -14,8 +14,9 @@ false), and the seeds it shows are the rule tables. Before the page is published
 - the lake's and the checkout's absolute paths become `$CLEMENCY_LAKE` and `transforms`.
 
 The page is generated again only when the build's manifest changed (its fingerprint leaves
-out what differs between two builds of one project: timestamps, compiled SQL and paths), so
-a daily build of an unchanged project costs no docs run.
+out what differs between two builds of one project: timestamps, compiled SQL, paths and the
+sources' freshness filter, which carry the as-of date), so a daily build of an unchanged
+project costs no docs run.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ GENERATE = ("docs", "generate", "--static", "--no-compile")
 # Bump when the rewriting below changes, so every lake's page is rewritten once.
 REWRITE_VERSION = "1"
 
-# Per-node fields that differ between two builds of the same project.
-_VOLATILE = frozenset({"created_at", "compiled_code", "build_path", "compiled_path"})
+# Per-node fields that differ between two builds of the same project (`filter`: a source's
+# freshness filter, which renders the build's as-of date; see models/staging/__sources.yml).
+_VOLATILE = frozenset({"created_at", "compiled_code", "build_path", "compiled_path", "filter"})
 
 _URL = r"(?:https?:)?//[^\s\"'<>)\\]*"
 _LINK = re.compile(rf"(?P<lead>\b(?:src|href)\s*=\s*[\"']?)(?P<url>{_URL})", re.IGNORECASE)
