@@ -44,6 +44,8 @@ def run_demo(settings: Settings, inmates: int, seed: int, as_of: dt.date) -> dic
         "ingest ledger": str(lake.ingest_ledger),
         "aggregate marts": str(lake.curated),
         "restricted (dbt)": f"{lake.restricted} (person-level marts, warehouse; owner only)",
+        "analyst catalog": f"{lake.catalog()} (views; README: For analysts)",
+        "dbt docs": str(lake.dbt_docs_site),
         "summary (HTML)": str(summary),
         "round 2025-2 report": ", ".join(str(report[kind]) for kind in ("html", "xlsx", "pdf")),
         "report portal": f"{lake.portal_page()} (English: {lake.portal_page('en').name})",

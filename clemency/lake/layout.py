@@ -10,9 +10,11 @@
       dbt-target/  dbt-logs/            dbt's compiled SQL, manifest, run results, log
       curated/<mart>.parquet            every mart as dbt builds it; person-level marts
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
+      curated/catalog.duckdb  catalog.sql   views over every mart (owner only)
       scenarios/<scenario id>/          a what-if build under changed rules (ScenarioArea)
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
     curated/snapshots/as_of=<date>/<aggregate mart>.parquet   one per as-of date
+    curated/catalog.duckdb  catalog.sql         the analysts' views over the aggregate marts
     reports/index.html  index.en.html   the portal: every report, current = highest as-of
     reports/<round id>/<as_of>/<report>.{html,xlsx,pdf}   an amnesty round's report
     reports/work-release/<as_of>/<report>.{html,xlsx,pdf} the work-release report
@@ -198,7 +200,17 @@ class Lake:
     def snapshot(self, as_of: dt.date, person_level: bool = False) -> Path:
         """The aggregate marts as built for one as-of date (`person_level`: the folder of the
         person-level ones, under restricted/)."""
-        return self._curated(person_level) / "snapshots" / f"as_of={as_of.isoformat()}"
+        return self.snapshot_root(person_level) / f"as_of={as_of.isoformat()}"
+
+    def snapshot_root(self, person_level: bool = False) -> Path:
+        """The folder of every as-of date's snapshot folder (`as_of=<date>`)."""
+        return self._curated(person_level) / "snapshots"
+
+    def catalog(self, person_level: bool = False) -> Path:
+        """The analysts' DuckDB catalog, views only: over the aggregate marts in curated/, or
+        (`person_level`) over every mart in restricted/curated/. `catalog.sql` beside it holds
+        the same views as plain SQL (`clemency/transform/catalog.py`)."""
+        return self._curated(person_level) / "catalog.duckdb"
 
     def _curated(self, person_level: bool) -> Path:
         return self.restricted_curated if person_level else self.curated

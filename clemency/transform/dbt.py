@@ -33,6 +33,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform.downstream import publish_downstream
 from clemency.transform.freshness import source_freshness
 from clemency.transform.lineage import write_dbt_lineage
 
@@ -256,6 +257,7 @@ def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> Trans
         lineage = write_dbt_lineage(lake, record.run_id)
         if lineage:
             record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
+        publish_downstream(lake, record, lambda *args: run_dbt(lake, as_of, *args))
         return TransformResult(result.as_of, result.command, result.log_path, latest)
 
 
