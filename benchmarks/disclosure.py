@@ -1,6 +1,7 @@
 """The small-count audit at national scale, on synthetic data (no broker, no dbt).
 
     python -m benchmarks.disclosure [--facilities 75] [--people 22000] [--seed 7]
+                                    [--custody 238000]
 
 Builds an in-memory DuckDB shaped like the report's inputs (the `amnesty` mart, and the
 `round_lifecycle`, `facility_registry` and `amnesty_round_calendar` marts: proposals, grants
@@ -8,7 +9,9 @@ and releases per review channel, a few people on suspension reviewed by the cour
 size of a national round -- 75 facilities of 3 agencies in the 34
 provinces, 15 criteria, 10 foreign nationalities, the special categories -- then runs the
 round report's own table builders and `disclosure.protect` over them, and prints what the
-audit hid, the narrowest interval it left and how long suppression and audit took.
+audit hid, the narrowest interval it left and how long suppression and audit took. Then the same for the work-release report over everyone in
+custody (`--custody`, the national figure of `docs/benchmarks.md`): the `work_release`
+mart, the registry's work sites and the year's placements and returns (`wr_activity`).
 `make bench` builds a national lake end to end; this measures the audit alone, quickly.
 """
 
@@ -135,10 +138,86 @@ def run(facilities: int = 75, people: int = 22_000, seed: int = 7) -> dict[str, 
     con = synthetic(facilities, people, seed)
     built = time.perf_counter() - started
     _, _, _, audit = round_tables(con, ROUND, "en", 5)
+    return _figures(audit, facilities, con, "amnesty", built)
+
+
+WR_STATUS_SHARES = {
+    "eligible": 0.004,
+    "almost_eligible": 0.01,
+    "ineligible": 0.9,
+    "excluded": 0.086,
+}
+WR_REASONS = {"remaining_term": 0.6, "time_served": 0.5, "first_offence": 0.3,
+              "site_distance": 0.1, "age_range": 0.05, "health": 0.02, "nationality": 0.004,
+              "known_residence": 0.002, "not_escaped": 0.001}  # fmt: skip
+RETURN_REASONS = {"end_of_placement": 0.7, "before_release": 0.25, "violation": 0.05}
+YEAR = 2025
+
+
+def synthetic_work_release(facilities: int, custody: int, seed: int) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the views the work-release report reads: one row per person
+    in custody (`work_release`), the registry with each prison's work sites, and the year's
+    placements and returns per site (`wr_activity`, head counts under reason 'all')."""
+    rng = random.Random(seed)
+    registry = _registry(rng, facilities, [p["name_vi"] for p in d.provinces()])
+    for facility in registry:  # a third of the prisons run a site or two
+        count = rng.choice([0, 0, 1, 1, 2])
+        facility["work_sites"] = [
+            {"site_id": f"{facility['facility_id']}-S{k}", "distance_km": rng.uniform(3, 80)}
+            for k in range(count)
+        ]
+    sizes = [max(3, int(rng.lognormvariate(5.3, 0.9))) for _ in registry]
+    scale = custody / sum(sizes)
+    people, activity = [], []
+    for facility, size in zip(registry, sizes, strict=True):
+        sites = facility["work_sites"]
+        nearest = min((s["distance_km"] for s in sites), default=None)
+        for _ in range(max(2, int(size * scale))):
+            status = rng.choices(list(WR_STATUS_SHARES), list(WR_STATUS_SHARES.values()))[0]
+            placed = bool(sites) and status == "eligible" and rng.random() < 0.5
+            unmet = [] if status == "eligible" else [
+                r for r, share in WR_REASONS.items() if rng.random() < share
+            ][:3] or ["remaining_term"]  # fmt: skip
+            people.append({
+                "facility_id": facility["facility_id"], "agency": facility["agency"],
+                "province": facility["province"], "status": status,
+                "is_placed_on_work_release": placed, "nearest_site_km": nearest,
+                "work_release_site_id": rng.choice(sites)["site_id"] if placed else None,
+                "unmet_criteria": unmet, "policy_id": "NQ54", "rule_version": "54.v1",
+                "as_of_date": dt.date(YEAR, 10, 1)})  # fmt: skip
+        for site in sites:
+            placements = rng.randint(0, 40)
+            returns = {r: int(placements * share * rng.uniform(0.5, 1.5))
+                       for r, share in RETURN_REASONS.items()}  # fmt: skip
+            rows = [("placed", "all", placements, placements),
+                    ("returned", "all", sum(returns.values()), sum(returns.values())),
+                    *(("returned", r, n, n) for r, n in returns.items() if n)]  # fmt: skip
+            activity += [{"site_id": site["site_id"], "facility_id": facility["facility_id"],
+                          "movement_year": YEAR, "movement": m, "return_reason": r,
+                          "people": n, "events": e} for m, r, n, e in rows]  # fmt: skip
+    con = duckdb.connect()
+    for view, rows in [("work_release", people), ("registry", registry),
+                       ("wr_activity", activity)]:  # fmt: skip
+        con.register(f"{view}_rows", pa.Table.from_pylist(rows))
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}_rows")
+    return con
+
+
+def run_work_release(facilities: int = 75, custody: int = 238_000, seed: int = 7) -> dict:
+    from clemency.reports.work_release_report import wr_tables
+
+    started = time.perf_counter()
+    con = synthetic_work_release(facilities, custody, seed)
+    built = time.perf_counter() - started
+    _, _, _, audit = wr_tables(con, YEAR, "en", 5)
+    return _figures(audit, facilities, con, "work_release", built)
+
+
+def _figures(audit: Any, facilities: int, con: Any, view: str, built: float) -> dict[str, Any]:
     q, lo, hi = audit.narrowest if audit.narrowest else (None, 0.0, 0.0)
     return {
         "facilities": facilities,
-        "people": con.execute("SELECT count(*) FROM amnesty").fetchone()[0],
+        "people": con.execute(f"SELECT count(*) FROM {view}").fetchone()[0],
         "synthetic_data_s": round(built, 2),
         "suppression_and_audit_s": round(audit.seconds, 2),
         "bounds_solved": audit.solves,
@@ -154,9 +233,13 @@ def main() -> None:
     parser.add_argument("--facilities", type=int, default=75)
     parser.add_argument("--people", type=int, default=22_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--custody", type=int, default=238_000)
     arguments = parser.parse_args()
-    print(json.dumps(run(arguments.facilities, arguments.people, arguments.seed),
-                     ensure_ascii=False, indent=2))  # fmt: skip
+    figures = {
+        "round": run(arguments.facilities, arguments.people, arguments.seed),
+        "work_release": run_work_release(arguments.facilities, arguments.custody, arguments.seed),
+    }
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

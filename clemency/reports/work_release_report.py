@@ -11,6 +11,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from clemency.lake.layout import WORK_RELEASE_REPORTS, Lake
 from clemency.reports import charts
 from clemency.reports import data as d
@@ -80,44 +82,9 @@ def work_release_report(
             raise ValueError("the work_release_eligibility mart is empty")
         con.close()
         con = d.connect(lake, as_of)
-        info = d.wr_info(con)
-        registry = d.facilities(con)
-        seeds = {p["name_vi"]: p for p in d.provinces()}
-        per_facility = d.wr_by_facility(con)
-        national = _national_counts(per_facility)
-        placed_now = sum(row["placed"] for row in per_facility)
-        sites = d.wr_site_events(con, year)
-        returns = d.wr_returns(con, year)
-        return_totals: Counter[str] = Counter()
-        for counts in returns.values():
-            return_totals.update(counts)
-        wr_reasons = d.wr_reasons(con)
-        model = wr_model(d.wr_atoms(con), registry, sites, returns, wr_reasons, threshold)
-
-        national_table = _national_table(national, placed_now, sites, return_totals, lang, model)
-        facility_table = _facility_table(per_facility, registry, seeds, lang, model)
-        site_table = _site_table(registry, sites, lang, model)
-        returns_table, returns_facility = _returns_tables(
-            returns, return_totals, registry, lang, model
-        )
-        distance_table = _distance_table(registry, per_facility, lang)
-        reasons_table = _reasons_table(wr_reasons, lang, model)
-        cards = [
-            (t("considered", lang), sum(national.values())),
-            (t("eligible", lang), national["eligible"]),
-            (t("almost_eligible", lang), national["almost_eligible"]),
-            (t("col_placed", lang), placed_now),
-            (t("col_returns_year", lang), sum(return_totals.values())),
-            (t("violation", lang), return_totals.get("violation", 0)),
-        ]
-        _register_cards(model, cards, lang)
-        tables = [national_table, reasons_table, facility_table, site_table, returns_table,
-                  returns_facility]  # fmt: skip
-        for table in tables:
-            if unregistered(model, table):
-                raise ValueError(f"table {table.key}: counts the disclosure audit does not see")
-        audit = protect(model)
-        apply(model, tables, lang)
+        tables, cards, info, audit = wr_tables(con, year, lang, threshold)
+        national_table, reasons_table, facility_table, site_table = tables[:4]
+        returns_table, returns_facility, distance_table = tables[4:]
         sections = [
             Section(t("sec_wr_national", lang), [national_table, reasons_table]),
             Section(t("sec_wr_facility", lang), [facility_table]),
@@ -145,6 +112,57 @@ def work_release_report(
         generated_at=generated_at,
         as_of=as_of,
     )
+
+
+def wr_tables(
+    con: duckdb.DuckDBPyConnection, year: int, lang: str, threshold: int
+) -> tuple[list[Table], list[tuple[str, int]], dict[str, Any], Audit]:
+    """The report's tables from the mart views of `con` (`data.connect`), protected: the
+    national, reasons, facility, site, returns, returns-by-facility and distance tables (in
+    that order), the cards, the policies and rule versions, and what the audit found."""
+    info = d.wr_info(con)
+    registry = d.facilities(con)
+    seeds = {p["name_vi"]: p for p in d.provinces()}
+    per_facility = d.wr_by_facility(con)
+    national = _national_counts(per_facility)
+    placed_now = sum(row["placed"] for row in per_facility)
+    sites = d.wr_site_events(con, year)
+    returns = d.wr_returns(con, year)
+    return_totals: Counter[str] = Counter()
+    for counts in returns.values():
+        return_totals.update(counts)
+    wr_reasons = d.wr_reasons(con)
+    model = wr_model(d.wr_atoms(con), registry, sites, returns, wr_reasons, threshold)
+
+    national_table = _national_table(national, placed_now, sites, return_totals, lang, model)
+    facility_table = _facility_table(per_facility, registry, seeds, lang, model)
+    site_table = _site_table(registry, sites, lang, model)
+    returns_table, returns_facility = _returns_tables(returns, return_totals, registry, lang, model)
+    distance_table = _distance_table(registry, per_facility, lang)
+    reasons_table = _reasons_table(wr_reasons, lang, model)
+    cards = [
+        (t("considered", lang), sum(national.values())),
+        (t("eligible", lang), national["eligible"]),
+        (t("almost_eligible", lang), national["almost_eligible"]),
+        (t("col_placed", lang), placed_now),
+        (t("col_returns_year", lang), sum(return_totals.values())),
+        (t("violation", lang), return_totals.get("violation", 0)),
+    ]
+    _register_cards(model, cards, lang)
+    tables = [national_table, reasons_table, facility_table, site_table, returns_table,
+              returns_facility]  # fmt: skip
+    for table in tables:
+        if unregistered(model, table):
+            raise ValueError(f"table {table.key}: counts the disclosure audit does not see")
+    audit = protect(model)
+    apply(model, tables, lang)
+    return (
+        [national_table, reasons_table, facility_table, site_table, returns_table,
+         returns_facility, distance_table],
+        cards,
+        info,
+        audit,
+    )  # fmt: skip
 
 
 def wr_model(
