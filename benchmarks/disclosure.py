@@ -9,9 +9,10 @@ and releases per review channel, a few people on suspension reviewed by the cour
 size of a national round -- 75 facilities of 3 agencies in the 34
 provinces, 15 criteria, 10 foreign nationalities, the special categories -- then runs the
 round report's own table builders and `disclosure.protect` over them, and prints what the
-audit hid, the narrowest interval it left and how long suppression and audit took. Then the same for the work-release report over everyone in
-custody (`--custody`, the national figure of `docs/benchmarks.md`): the `work_release`
-mart, the registry's work sites and the year's placements and returns (`wr_activity`).
+audit hid, the narrowest interval it left and how long suppression and audit took.
+Then the same for the work-release report over everyone in custody (`--custody`, the
+national figure of `docs/benchmarks.md`): the `work_release` mart, the registry's work
+sites and the year's placements and returns (`wr_activity`).
 `make bench` builds a national lake end to end; this measures the audit alone, quickly.
 """
 
