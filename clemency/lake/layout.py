@@ -8,6 +8,7 @@
     restricted/                       what dbt works in (personal data, owner only):
       warehouse.duckdb                  dbt's database, citizen IDs included (mode 600)
       dbt-target/  dbt-logs/            dbt's compiled SQL, manifest, run results, log
+      as_of_dates.json  seeds_loaded.json   the build's as-of date, the seeds last loaded
       curated/<mart>.parquet            every mart as dbt builds it; person-level marts
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
     curated/<aggregate mart>.parquet            the latest build, readable by analysts
@@ -174,6 +175,17 @@ class Lake:
     def dbt_logs(self) -> Path:
         """dbt's log path (`dbt.log`)."""
         return self.restricted / "dbt-logs"
+
+    @property
+    def dbt_as_of_dates(self) -> Path:
+        """The as-of date of the build dbt is running (dbt source `run.as_of_dates`)."""
+        return self.restricted / "as_of_dates.json"
+
+    @property
+    def dbt_seeds_loaded(self) -> Path:
+        """The fingerprint of the seeds last loaded into the warehouse (seeds are reloaded,
+        and their tests run, only when it changes)."""
+        return self.restricted / "seeds_loaded.json"
 
     @property
     def legacy_unrestricted(self) -> tuple[Path, ...]:
