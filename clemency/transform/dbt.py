@@ -293,6 +293,7 @@ def transform_range(
         check_as_of(lake, first)
         check_as_of(lake, last)
         record.inputs = raw_offsets(lake)
+        inputs = build_inputs(record.inputs)
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         built = []
@@ -304,6 +305,9 @@ def transform_range(
             for written in publish_snapshot(lake, day):
                 record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
             latest = advance_latest(lake, day, record.run_id)
+            atomic.write_json(
+                lake.build_stamp(day), {**inputs, "run_id": record.run_id}, mode=0o600
+            )
             built.append(dataclasses.replace(result, latest=latest, published=True))
             selection = dataclasses.replace(selection, full_refresh=False)  # the first day's
         record.arguments["became_latest"] = any(result.latest for result in built)
@@ -340,6 +344,24 @@ def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) ->
     if load_seeds and not selection.partial:
         atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
     return result
+
+
+def build_inputs(offsets: list[dict]) -> dict[str, str]:
+    """Fingerprints of what a snapshot is computed from: the raw files (`raw_offsets`) and
+    the seeds. Two builds of one day from equal inputs publish the same marts."""
+    raw = hashlib.sha256(json.dumps(offsets, sort_keys=True, default=str).encode()).hexdigest()
+    return {"raw": raw, "seeds": seeds_fingerprint()}
+
+
+def snapshot_is_current(lake: Lake, as_of: dt.date) -> bool:
+    """Whether the published snapshot of `as_of` was built from the raw files and seeds the
+    lake holds now (then building it again would publish the same marts)."""
+    try:
+        stamp = json.loads(lake.build_stamp(as_of).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    fresh = build_inputs(raw_offsets(lake))
+    return lake.snapshot(as_of).is_dir() and all(stamp.get(k) == v for k, v in fresh.items())
 
 
 @dataclass(frozen=True)
