@@ -311,6 +311,8 @@ def transform(
         raise CommandError("give --as-of DATE, or --from DATE --to DATE for a range of days")
     first = _parse_date(as_of or from_date or "", "--as-of" if as_of else "--from")
     last = first if as_of else _parse_date(to_date or "", "--to")
+    if last < first:
+        raise CommandError(f"--to {last} is before --from {first}: no day to build")
     selection = Selection(tuple(select or ()), tuple(exclude or ()), full_refresh)
     current = settings()
     lake = current.lake

@@ -20,7 +20,8 @@ from clemency.ingest.run import ingest
 from clemency.kafka.clients import ensure_topics
 from clemency.lake.audit import sha256_of
 from clemency.lake.layout import Lake
-from clemency.transform.dbt import Selection, transform, transform_range
+from clemency.orchestration import build_run_days
+from clemency.transform.dbt import Selection, snapshot_is_current, transform, transform_range
 from producers.simulator import SimulationConfig, simulate
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker]
@@ -79,6 +80,15 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
     assert backfilled.latest_as_of() == DAYS[-1]
     for day in DAYS:
         assert _marts(backfilled, day) == chain[day], f"as-of {day} differs"
+
+    # an Airflow backfill run of a day already built from these raw files and seeds is done
+    # without running dbt; any other run of that day (a rerun by hand) builds it again
+    (backfilled.dbt_target / "run_results.json").unlink()
+    assert build_run_days(backfilled, DAYS[1], "backfill") == (False, False)
+    assert build_run_days(backfilled, DAYS[-1], "backfill") == (False, True)
+    assert not (backfilled.dbt_target / "run_results.json").exists()
+    assert snapshot_is_current(backfilled, DAYS[1])
+    assert not snapshot_is_current(daily, DAYS[0])  # built before the later days landed
 
 
 def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_is_staged_again(
