@@ -272,17 +272,60 @@ def validate() -> None:
 
 @command
 def transform(
-    as_of: Annotated[str, typer.Option(help="Point in time: events recorded up to this date.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Point in time: events recorded up to this date (YYYY-MM-DD)."),
+    ] = None,
+    from_date: Annotated[
+        str | None,
+        typer.Option("--from", help="Backfill: the first as-of date of a range, with --to."),
+    ] = None,
+    to_date: Annotated[
+        str | None,
+        typer.Option("--to", help="Backfill: the last as-of date of the range (included)."),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Passed to dbt; a selected build publishes nothing.", metavar="NODES"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Passed to dbt; a build with exclusions publishes nothing.", metavar="NODES"
+        ),
+    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Stage every raw file again and reload the seeds (dbt's own)."
+        ),
+    ] = False,
 ) -> None:
-    """Run the dbt build for one as-of date; curated marts land under the lake."""
-    from clemency.transform.dbt import transform as run_transform
+    """Run the dbt build for one as-of date, or for each day of a range (a backfill);
+    curated marts land under the lake."""
+    from clemency.transform.dbt import Selection, transform_range
 
-    date = _parse_date(as_of, "--as-of")
+    if as_of is not None and (from_date or to_date):
+        raise CommandError("give either --as-of DATE or --from DATE --to DATE, not both")
+    if as_of is None and not (from_date and to_date):
+        raise CommandError("give --as-of DATE, or --from DATE --to DATE for a range of days")
+    first = _parse_date(as_of or from_date or "", "--as-of" if as_of else "--from")
+    last = first if as_of else _parse_date(to_date or "", "--to")
+    if last < first:
+        raise CommandError(f"--to {last} is before --from {first}: no day to build")
+    selection = Selection(tuple(select or ()), tuple(exclude or ()), full_refresh)
     current = settings()
-    run_transform(current.lake, date)
     lake = current.lake
+    built = transform_range(lake, first, last, selection=selection)
+    days = f"{first}" if first == last else f"{first} to {last} ({len(built)} days)"
+    if selection.partial:
+        out.print(
+            f"built the selected nodes for {days} under {lake.restricted} (restricted); a "
+            "selected build publishes no mart and leaves the latest set alone"
+        )
+        return
     out.print(
-        f"built marts for {date}: aggregate ones under {lake.curated}, person-level ones "
+        f"built marts for {days}: aggregate ones under {lake.curated}, person-level ones "
         f"under {lake.restricted_curated} (restricted)"
     )
 

@@ -177,6 +177,30 @@ def as_of_date(data_interval_start: Any, override: str | None = None) -> dt.date
     return start.date() if isinstance(start, dt.datetime) else start
 
 
+def build_run_days(
+    lake: Any, as_of: dt.date, run_type: Any = None, backfill_to: str | None = None
+) -> tuple[bool, bool]:
+    """Build the as-of date of an eligibility_daily run; return (built, became latest).
+
+    A run of a backfill (`airflow backfill create`, run type "backfill") whose day is
+    already published from the raw files and seeds the lake holds now is done, and builds
+    nothing. Given `backfill_to` (the param, from `--dag-run-conf '{"backfill_to": D2}'`),
+    the first run of the backfill builds every day from its own through D2 in one
+    `transform_range` (shared parse, seeds and staging), and the later runs find theirs
+    done. Any other run (scheduled, manual, a rerun) always builds its day."""
+    from clemency.transform.dbt import snapshot_is_current, transform_range
+
+    backfill = str(getattr(run_type, "value", run_type)) == "backfill"
+    if backfill and snapshot_is_current(lake, as_of):
+        log.info("as-of %s is already built from the same raw files and seeds: done", as_of)
+        return False, lake.latest_as_of() == as_of
+    last = as_of
+    if backfill and backfill_to:
+        last = max(as_of, as_of_date(None, backfill_to))
+    transform_range(lake, as_of, last)
+    return True, lake.latest_as_of() == as_of
+
+
 def triggered_by_latest(triggering_asset_events: Any) -> bool:
     """False when every curated-asset event that triggered this run says its build did not
     become the latest set (a backfill of an older day): the current reports stay. A run

@@ -6,6 +6,12 @@ any range of days. The run for the interval [D, D+1) computes **as-of D**: it st
 day D is over and sees the events recorded on or before D. A manual run takes the last
 complete interval before its logical date, or the `as_of` param when one is given.
 
+A backfill does not pay a full build per day: each build is incremental (only new raw
+files are staged, the seeds and dbt's parse are kept), a backfill run whose day is already
+published from the same raw files and seeds is done, and with
+`--dag-run-conf '{"backfill_to": "<last day>"}'` the first run builds the whole range in
+one pass and the others find their day done.
+
 The dbt task runs in the `dbt` pool (one slot): DuckDB allows a single writer.
 """
 
@@ -37,7 +43,16 @@ from clemency.orchestration import deadline_alert, on_failure, transient_retry_p
             type=["null", "string"],
             format="date",
             description="Override the as-of date (YYYY-MM-DD); empty = the data interval's start",
-        )
+        ),
+        "backfill_to": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description=(
+                "In a backfill: its last as-of date; the backfill's first run then builds "
+                "every day through it in one pass and the other runs find their day done"
+            ),
+        ),
     },
 )
 def eligibility_daily():
@@ -49,18 +64,26 @@ def eligibility_daily():
         retry_exponential_backoff=2.0,
         retry_policy=transient_retry_policy(),
     )
-    def transform(*, data_interval_start=None, params=None, outlet_events=None) -> str:
+    def transform(
+        *, data_interval_start=None, params=None, dag_run=None, outlet_events=None
+    ) -> str:
         """`dbt build` for the run's as-of date; aggregate marts land under curated/,
-        person-level ones under restricted/curated/."""
-        from clemency.orchestration import as_of_date, resolve_runtime
-        from clemency.transform.dbt import transform as run_transform
+        person-level ones under restricted/curated/. In a backfill, a day already built
+        from the same inputs is done (see `build_run_days`)."""
+        from clemency.orchestration import as_of_date, build_run_days, resolve_runtime
 
-        as_of = as_of_date(data_interval_start, (params or {}).get("as_of"))
-        built = run_transform(resolve_runtime().lake, as_of)
+        params = params or {}
+        as_of = as_of_date(data_interval_start, params.get("as_of"))
+        _, latest = build_run_days(
+            resolve_runtime().lake,
+            as_of,
+            getattr(dag_run, "run_type", None),
+            params.get("backfill_to"),
+        )
         # `latest`: whether this set became the published one (a backfill's older day does
         # not); the report DAG builds the as-of the event carries and leaves the current
         # report alone for an older day.
-        outlet_events[CURATED].extra = {"as_of": as_of.isoformat(), "latest": built.latest}
+        outlet_events[CURATED].extra = {"as_of": as_of.isoformat(), "latest": latest}
         return as_of.isoformat()
 
     @task

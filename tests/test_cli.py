@@ -47,6 +47,32 @@ def test_bad_date_is_one_line(tmp_path):
     assert result.stderr.strip() == "error: --as-of: '31/08/2025' is not a date (YYYY-MM-DD)"
 
 
+def test_transform_takes_one_date_or_one_range(tmp_path):
+    env = {"CLEMENCY_LAKE": str(tmp_path)}
+    for arguments, message in [
+        ([], "error: give --as-of DATE, or --from DATE --to DATE for a range of days"),
+        (
+            ["--from", "2025-11-01"],
+            "error: give --as-of DATE, or --from DATE --to DATE for a range of days",
+        ),
+        (
+            ["--as-of", "2025-11-01", "--from", "2025-11-01", "--to", "2025-11-02"],
+            "error: give either --as-of DATE or --from DATE --to DATE, not both",
+        ),
+        (
+            ["--from", "2025-11-02", "--to", "2025-11-01"],
+            "error: --to 2025-11-01 is before --from 2025-11-02: no day to build",
+        ),
+        (
+            ["--from", "2025-11-01", "--to", "1/12/2025"],
+            "error: --to: '1/12/2025' is not a date (YYYY-MM-DD)",
+        ),
+    ]:
+        result = runner.invoke(app, ["transform", *arguments], env=env)
+        assert result.exit_code == 1, (arguments, result.output)
+        assert result.stderr.strip() == message
+
+
 def _mixed_file(tmp_path):
     bad_schema = graded("xuất sắc")
     lines = [

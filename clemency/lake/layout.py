@@ -8,6 +8,8 @@
     restricted/                       what dbt works in (personal data, owner only):
       warehouse.duckdb                  dbt's database, citizen IDs included (mode 600)
       dbt-target/  dbt-logs/            dbt's compiled SQL, manifest, run results, log
+      as_of_dates.json  seeds_loaded.json   the build's as-of date, the seeds last loaded
+      builds/as_of=<date>.json          what each published snapshot was built from
       curated/<mart>.parquet            every mart as dbt builds it; person-level marts
       curated/snapshots/as_of=<date>/<person-level mart>.parquet   are read from here
       curated/catalog.duckdb  catalog.sql   views over every mart (owner only)
@@ -268,6 +270,22 @@ class Lake:
     def dbt_logs(self) -> Path:
         """dbt's log path (`dbt.log`)."""
         return self.restricted / "dbt-logs"
+
+    @property
+    def dbt_as_of_dates(self) -> Path:
+        """The as-of date of the build dbt is running (dbt source `run.as_of_dates`)."""
+        return self.restricted / "as_of_dates.json"
+
+    def build_stamp(self, as_of: dt.date) -> Path:
+        """What the published snapshot of `as_of` was built from (raw files, seeds, run id):
+        a backfill run finds a day already built from the same inputs done."""
+        return self.restricted / "builds" / f"as_of={as_of.isoformat()}.json"
+
+    @property
+    def dbt_seeds_loaded(self) -> Path:
+        """The fingerprint of the seeds last loaded into the warehouse (seeds are reloaded,
+        and their tests run, only when it changes)."""
+        return self.restricted / "seeds_loaded.json"
 
     @property
     def legacy_unrestricted(self) -> tuple[Path, ...]:

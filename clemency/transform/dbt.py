@@ -10,7 +10,9 @@ refused, and an empty result never replaces a published set.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -60,6 +62,7 @@ class TransformResult:
     command: list[str]
     log_path: Path
     latest: bool = False  # whether this build's set became the latest one
+    published: bool = False  # whether its marts were published (not a selected build)
 
 
 def dbt_executable() -> str:
@@ -87,12 +90,23 @@ def run_dbt(
     folder (mode 700) and the child runs with umask 077: its files are the owner's only.
     dbt's `lake` variable is that folder (a mart's location is `<lake>/curated/<mart>`),
     `raw` the raw zone its sources read.
+
+    The as-of date is not a dbt var: it is written to `Lake.dbt_as_of_dates`, which dbt
+    reads as source `run.as_of_dates`. The vars and the environment dbt sees are then the
+    same build after build, so dbt keeps its partial parse (`partial_parse.msgpack` in the
+    target folder) instead of re-parsing the whole project every day.
     """
     area = area or lake
     area.restrict()
     log_dir = area.dbt_logs
+    # the as-of date as a file dbt reads (source run.as_of_dates), beside the warehouse
+    atomic.write_json(
+        area.restricted / lake.dbt_as_of_dates.name, [{"as_of_date": as_of.isoformat()}],
+        mode=0o600,
+    )  # fmt: skip
+    # absolute: the delivery models remember the raw files they staged by path
     variables = json.dumps(
-        {"lake": str(area.restricted), "raw": str(lake.raw), "as_of": as_of.isoformat()}
+        {"lake": str(area.restricted.absolute()), "raw": str(lake.raw.absolute())}
     )
     command = [
         dbt_executable(),
@@ -219,46 +233,230 @@ def ensure_raw_topics(lake: Lake) -> None:
             atomic.write_parquet(folder / "partition=none" / "empty.parquet", empty)
 
 
-def transform(lake: Lake, as_of: dt.date, lock_timeout_s: float = 60.0) -> TransformResult:
+@dataclass(frozen=True)
+class Selection:
+    """What of the project a build runs: `clemency transform --select/--exclude` pass to
+    dbt as they are; `--full-refresh` rebuilds the incremental models (the raw deliveries)
+    from every raw file and reloads the seeds.
+
+    A build with a selection or an exclusion is a working build: dbt refreshes the nodes it
+    selected (and restricted/curated/), but nothing is published and "latest" stays where
+    it is, since the marts it did not rebuild would be published as if they were fresh."""
+
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    full_refresh: bool = False
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.select or self.exclude)
+
+
+def transform(
+    lake: Lake,
+    as_of: dt.date,
+    lock_timeout_s: float = 60.0,
+    selection: Selection = Selection(),
+) -> TransformResult:
     """Seed, build and data-test every model for `as_of`; dbt writes the marts under
     restricted/curated/ with a copy under restricted/curated/snapshots/as_of=<date>/ (a
     rerun of that date replaces it), and the aggregate marts are published, latest and
-    snapshot, under curated/ (see `publish_marts`).
+    snapshot, under curated/ (see `publish_snapshot`).
 
     dbt unit tests check the rules' SQL, not the data, so they run in the test suite
     (tests/test_dbt_unit.py), not in every production build.
     """
-    # The key itself never leaves the environment; which kind was used is on record, so
-    # marts built with the public demo key are never mistaken for protected ones.
+    return transform_range(lake, as_of, as_of, lock_timeout_s, selection)[0]
+
+
+def transform_range(
+    lake: Lake,
+    first: dt.date,
+    last: dt.date,
+    lock_timeout_s: float = 60.0,
+    selection: Selection = Selection(),
+) -> list[TransformResult]:
+    """Build and publish the snapshot of every day from `first` to `last` (a backfill) under
+    one lock and one audit record, oldest first, so "latest" moves forward only; each day's
+    snapshot is the one `transform(lake, day)` would publish.
+
+    The days share what does not depend on the date: dbt's parse, the seeds (loaded once,
+    if at all) and the raw deliveries (staged once: later days find no new file)."""
+    if last < first:
+        raise TransformError(f"--to {last} is before --from {first}: no day to build")
     demo_key = load_settings().uses_demo_key
     if demo_key:
+        # The key itself never leaves the environment; which kind was used is on record,
+        # so marts built with the public demo key are never mistaken for protected ones.
         log.warning("person_key pseudonyms use the public demo key: demo data only")
-    arguments = {
-        "as_of": as_of.isoformat(),
+    arguments: dict = {
+        "as_of": first.isoformat(),
         "lock_timeout_s": lock_timeout_s,
         "pseudonyms": "demo key (not for production)" if demo_key else "secret key",
     }
+    if last != first:
+        arguments["to"] = last.isoformat()
+    if selection != Selection():
+        arguments.update(
+            select=list(selection.select),
+            exclude=list(selection.exclude),
+            full_refresh=selection.full_refresh,
+        )
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     with (
         audited(lake, "transform", arguments) as record,
         # one build at a time per lake, whoever holds the warehouse file
         locks.hold(lake, "transform", lock_timeout_s, record.run_id),
     ):
-        check_as_of(lake, as_of)
+        check_as_of(lake, first)
+        check_as_of(lake, last)
         record.inputs = raw_offsets(lake)
+        inputs = build_inputs(record.inputs)
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
-        result = run_dbt(lake, as_of, "build", "--exclude", "test_type:unit")
-        source_freshness(lake, as_of)  # published with the marts (source_freshness)
-        for written in publish_snapshot(lake, as_of):
-            record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
-        latest = advance_latest(lake, as_of, record.run_id)
-        record.arguments["became_latest"] = latest
-        # OpenLineage events per dbt node, after publishing (clemency.transform.lineage)
-        lineage = write_dbt_lineage(lake, record.run_id)
-        if lineage:
-            record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
-        publish_downstream(lake, record, lambda *args: run_dbt(lake, as_of, *args))
-        return TransformResult(result.as_of, result.command, result.log_path, latest)
+        built = []
+        for day in days:
+            result = build_day(lake, day, selection)
+            if selection.partial:
+                built.append(result)
+                continue
+            source_freshness(lake, day)  # published with the marts (source_freshness)
+            for written in publish_snapshot(lake, day):
+                record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
+            latest = advance_latest(lake, day, record.run_id)
+            atomic.write_json(
+                lake.build_stamp(day), {**inputs, "run_id": record.run_id}, mode=0o600
+            )
+            built.append(dataclasses.replace(result, latest=latest, published=True))
+            selection = dataclasses.replace(selection, full_refresh=False)  # the first day's
+        record.arguments["became_latest"] = any(result.latest for result in built)
+        if built and built[-1].published:
+            # OpenLineage events per dbt node of the last build (clemency.transform.lineage)
+            lineage = write_dbt_lineage(lake, record.run_id)
+            if lineage:
+                record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
+            # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
+            publish_downstream(lake, record, lambda *args: run_dbt(lake, last, *args))
+        return built
+
+
+def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) -> TransformResult:
+    """One `dbt build` (no unit test) for `as_of`, publishing nothing (the caller holds the
+    lock): the seeds are reloaded, and their data tests run, only when they changed since
+    they were last loaded into this warehouse; the raw deliveries are rebuilt from every
+    file when a file they staged is gone or now holds other rows (a purge, a replay)."""
+    state = warehouse_state(lake)
+    seeds = seeds_fingerprint()
+    load_seeds = selection.full_refresh or state.seeds_fingerprint != seeds
+    excluded = ["test_type:unit", *selection.exclude]
+    arguments = ["build"]
+    if selection.select:
+        arguments += ["--select", *selection.select]
+    elif not load_seeds:
+        # only what is named: excluding the seeds must not take with them the tests that
+        # read a seed and a model (dbt's default would drop those too)
+        arguments += ["--indirect-selection", "empty"]
+        excluded += ["resource_type:seed", *seed_only_tests(lake)]
+    arguments += ["--exclude", *excluded]
+    if selection.full_refresh or state.stale_files:
+        if state.stale_files and not selection.full_refresh:
+            log.info(
+                "%d staged raw file(s) gone or rewritten (%s …): staging every raw file again",
+                len(state.stale_files),
+                state.stale_files[0],
+            )
+        arguments.append("--full-refresh")
+    result = run_dbt(lake, as_of, *arguments)
+    if load_seeds and not selection.partial:
+        atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
+    return result
+
+
+def build_inputs(offsets: list[dict]) -> dict[str, str]:
+    """Fingerprints of what a snapshot is computed from: the raw files (`raw_offsets`) and
+    the seeds. Two builds of one day from equal inputs publish the same marts."""
+    raw = hashlib.sha256(json.dumps(offsets, sort_keys=True, default=str).encode()).hexdigest()
+    return {"raw": raw, "seeds": seeds_fingerprint()}
+
+
+def snapshot_is_current(lake: Lake, as_of: dt.date) -> bool:
+    """Whether the published snapshot of `as_of` was built from the raw files and seeds the
+    lake holds now (then building it again would publish the same marts)."""
+    try:
+        stamp = json.loads(lake.build_stamp(as_of).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    fresh = build_inputs(raw_offsets(lake))
+    return lake.snapshot(as_of).is_dir() and all(stamp.get(k) == v for k, v in fresh.items())
+
+
+@dataclass(frozen=True)
+class WarehouseState:
+    seeds_fingerprint: str | None  # of the seeds loaded, None if any seed table is missing
+    stale_files: list[str]  # raw files staged that are gone or now hold other rows
+
+
+def delivery_model(topic: str) -> str:
+    """The dbt model holding every delivery of `topic` (macro raw_deliveries)."""
+    return "stg_raw__" + topic.removesuffix(".events").replace(".", "_") + "_deliveries"
+
+
+def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> WarehouseState:
+    """What the warehouse already holds: which seeds, and whether every raw file its
+    delivery models staged is still on disk with the rows it had (raw files are immutable
+    and named by offset, but a purge deletes them and a gate or a replay may rewrite one)."""
+    if not lake.warehouse.exists():
+        return WarehouseState(None, [])
+    on_disk = {
+        str(path.absolute()): pq.ParquetFile(path).metadata.num_rows
+        for path in lake.raw.glob("*/*/*.parquet")
+    }
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        tables = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        stale = []
+        for model in sorted(tables & {delivery_model(topic) for topic in topics()}):
+            staged = connection.execute(
+                f"select source_file, count(*) from main.{model} group by source_file"
+            ).fetchall()
+            stale += [file for file, rows in staged if on_disk.get(file) != rows]
+    recorded = None
+    if lake.dbt_seeds_loaded.exists():
+        recorded = json.loads(lake.dbt_seeds_loaded.read_text(encoding="utf-8")).get("sha256")
+    seed_tables = {path.stem for path in seeds_dir.rglob("*.csv")}
+    return WarehouseState(recorded if seed_tables <= tables else None, sorted(stale))
+
+
+def seeds_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
+    """SHA-256 of everything that decides what the seeds load: their files (CSV and the
+    column types in their yml) and the project file's seed configuration."""
+    digest = hashlib.sha256()
+    seeds = project_dir / "seeds"
+    for path in sorted([*seeds.rglob("*"), project_dir / "dbt_project.yml"]):
+        if path.is_file():
+            digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def seed_only_tests(lake: Lake) -> list[str]:
+    """The data tests that read seeds and nothing else (per dbt's last manifest): they can
+    only fail when a seed changes, so they run when the seeds are loaded."""
+    try:
+        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "test"
+        and (parents := node.get("depends_on", {}).get("nodes"))
+        and all(parent.startswith("seed.") for parent in parents)
+    )
 
 
 def check_as_of(lake: Lake, as_of: dt.date) -> None:

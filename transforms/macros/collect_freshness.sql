@@ -1,7 +1,8 @@
 {#
-    `dbt source freshness` at the run's point in time: the latest loaded_at_field the
-    source's filter keeps (recorded on or before the as-of date), measured against the end
-    of the as-of day (Vietnam, the session TimeZone) or now, whichever is earlier. dbt's own
+    `dbt source freshness` at the run's point in time: the latest loaded_at_field recorded
+    on or before the as-of date of the run (and kept by the source's filter, if any),
+    measured against the end of the as-of day (Vietnam, the session TimeZone) or now,
+    whichever is earlier. dbt's own
     macro measures against now, which judges a backfill by today's clock. A source with no
     record at all reports the epoch (so it is stale, not a runtime error).
 #}
@@ -11,11 +12,12 @@
       coalesce(max({{ loaded_at_field }}), timestamptz '1970-01-01 00:00:00+00') as max_loaded_at,
       least(
         {{ current_timestamp() }},
-        cast(cast('{{ var("as_of") }}' as date) + 1 as timestamptz)
+        cast({{ run_file_as_of_date() }} + 1 as timestamptz)
       ) as snapshotted_at
     from {{ source }}
+    where cast({{ loaded_at_field }} as date) <= {{ run_file_as_of_date() }}
     {% if filter %}
-    where {{ filter }}
+    and ({{ filter }})
     {% endif %}
   {% endcall %}
   {{ return(load_result('collect_freshness')) }}

@@ -1,10 +1,11 @@
 {#
     The import CTE every staging model starts from: one event type of one raw topic,
 
-    * point in time: only events recorded on or before the run's as-of date, so a late
-      event changes later snapshots and never an earlier one;
     * duplicates removed: raw keeps every delivery, staging keeps the first delivery of
-      each event_id (lowest topic/partition/offset).
+      each event_id (lowest topic/partition/offset), as judged by the topic's delivery model
+      (stg_raw__<system>_deliveries, macro raw_deliveries);
+    * point in time: only events recorded on or before the build's as-of date (macro
+      as_of_date), so a late event changes later snapshots and never an earlier one.
 
     Lineage columns (kafka_topic, kafka_partition, kafka_offset) are kept for the marts.
 #}
@@ -20,10 +21,8 @@
         kafka_topic,
         kafka_partition,
         kafka_offset
-    from {{ source('raw', source_table) }}
-    where event_type = '{{ event_type }}'
-        and cast(recorded_at as date) <= cast('{{ var("as_of") }}' as date)
-    qualify row_number() over (
-        partition by event_id order by kafka_topic, kafka_partition, kafka_offset
-    ) = 1
+    from {{ ref('stg_raw__' ~ source_table | replace('_events', '_deliveries')) }}
+    where is_first_delivery
+        and event_type = '{{ event_type }}'
+        and cast(recorded_at as date) <= {{ as_of_date() }}
 {% endmacro %}

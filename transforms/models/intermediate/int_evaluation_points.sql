@@ -26,7 +26,7 @@ calendar as (
 
 as_of as (
 
-    select cast('{{ var("as_of") }}' as date) as as_of_date
+    select {{ as_of_date() }} as as_of_date
 
 ),
 

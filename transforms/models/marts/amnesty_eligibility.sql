@@ -28,7 +28,7 @@ final as (
         person_key(criteria.person_id) as person_key,
         'amnesty' as program,
         criteria.round_id,
-        cast('{{ var("as_of") }}' as date) as as_of_date,
+        {{ as_of_date() }} as as_of_date,
         criteria.evaluation_date,
         decisions.status,
         decisions.met_criteria,

@@ -57,6 +57,6 @@ deadlines as (
 
 select
     *,
-    cast('{{ var("as_of") }}' as date) as as_of_date
+    {{ as_of_date() }} as as_of_date
 from deadlines
 order by round_id

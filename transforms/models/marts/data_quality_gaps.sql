@@ -94,7 +94,7 @@ final as (
         -- or a grade ahead of its admission is also a late event, common at a point in time
         gap in ('admission_to_unregistered_facility', 'transfer_to_unknown_facility')
             as stops_the_build_past_share,
-        cast('{{ var("as_of") }}' as date) as as_of_date
+        {{ as_of_date() }} as as_of_date
     from unioned
 
 )

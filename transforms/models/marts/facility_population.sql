@@ -34,7 +34,7 @@ joined as (
         facilities.province,
         facilities.capacity,
         coalesce(admitted_per_facility.people_admitted, 0) as people_admitted,
-        cast('{{ var("as_of") }}' as date) as as_of_date
+        {{ as_of_date() }} as as_of_date
     from facilities
     left join admitted_per_facility using (facility_id)
 

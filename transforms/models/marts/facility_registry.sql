@@ -43,6 +43,6 @@ final as (
 
 select
     *,
-    cast('{{ var("as_of") }}' as date) as as_of_date
+    {{ as_of_date() }} as as_of_date
 from final
 order by facility_id

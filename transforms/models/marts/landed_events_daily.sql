@@ -24,6 +24,6 @@ counted as (
 
 select
     *,
-    cast('{{ var("as_of") }}' as date) as as_of_date
+    {{ as_of_date() }} as as_of_date
 from counted
 order by kafka_topic, recorded_date

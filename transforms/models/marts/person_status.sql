@@ -17,7 +17,7 @@ snapshot as (
 
     select
         person_key(state.person_id) as person_key,
-        cast('{{ var("as_of") }}' as date) as as_of_date,
+        {{ as_of_date() }} as as_of_date,
         state.is_in_custody,
         state.is_suspended,
         state.release_date,

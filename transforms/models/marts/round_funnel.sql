@@ -65,6 +65,6 @@ unioned as (
 
 select
     *,
-    cast('{{ var("as_of") }}' as date) as as_of_date
+    {{ as_of_date() }} as as_of_date
 from unioned
 order by round_id, agency, province, facility_id, status, reason

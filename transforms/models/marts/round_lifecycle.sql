@@ -57,6 +57,6 @@ counted as (
 
 select
     *,
-    cast('{{ var("as_of") }}' as date) as as_of_date
+    {{ as_of_date() }} as as_of_date
 from counted
 order by all

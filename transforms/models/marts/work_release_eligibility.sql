@@ -22,7 +22,7 @@ final as (
         person_key(criteria.person_id) as person_key,
         'work_release' as program,
         criteria.policy_id,
-        cast('{{ var("as_of") }}' as date) as as_of_date,
+        {{ as_of_date() }} as as_of_date,
         criteria.evaluation_date,
         decisions.status,
         decisions.met_criteria,

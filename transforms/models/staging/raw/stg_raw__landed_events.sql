@@ -52,7 +52,7 @@ renamed as (
         recorded_at,
         cast(recorded_at as date) as recorded_date
     from unioned
-    where cast(recorded_at as date) <= cast('{{ var("as_of") }}' as date)
+    where cast(recorded_at as date) <= {{ as_of_date() }}
 
 )
 
