@@ -6,8 +6,10 @@ without one; the checks at the end of this file hold every test to that.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +73,35 @@ def fresh_broker(tmp_path) -> Iterator[EmbeddedBroker]:
         yield embedded
     finally:
         embedded.stop()
+
+
+# The demo as most slow modules need it: 300 inmates, seed 11, as of 30 November 2025. It
+# is run once per session (about a minute of simulating, ingesting and building); a module
+# that needs a demo lake works on its own copy (`copy_of_demo_lake`), so no module sees
+# another's changes. Modules that test the demo itself (test_demo, test_personal_data) run
+# their own.
+DEMO_AS_OF = dt.date(2025, 11, 30)
+DEMO_INMATES, DEMO_SEED = 300, 11
+
+
+@pytest.fixture(scope="session")
+def demo_lake_template(tmp_path_factory) -> Lake:
+    from clemency.demo import run_demo
+    from clemency.settings import load_settings
+
+    root = tmp_path_factory.mktemp("demo-template") / "lake"
+    settings = load_settings({"CLEMENCY_LAKE": str(root)})
+    run_demo(settings, inmates=DEMO_INMATES, seed=DEMO_SEED, as_of=DEMO_AS_OF)
+    return Lake(root)
+
+
+def copy_of_demo_lake(template: Lake, folder: Path) -> Lake:
+    """A copy of the session's demo lake at `folder/lake` (modes and links kept). dbt's
+    warehouse remembers the raw files it staged by absolute path, so the copy's next
+    transform finds them "gone" and stages its own raw files again: a full refresh."""
+    root = folder / "lake"
+    shutil.copytree(template.root, root, symlinks=True)
+    return Lake(root)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import DEMO_AS_OF, DEMO_INMATES, DEMO_SEED, copy_of_demo_lake
 from test_personal_data import AS_OF, INMATES, ROUND, SEED, Scanner, simulated_people
 
 from clemency.lake.audit import load_runs
@@ -29,6 +30,8 @@ from clemency.paths import TRANSFORMS_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker]
 
+# the people simulated_people() regenerates are the session demo's
+assert (AS_OF, INMATES, SEED) == (DEMO_AS_OF, DEMO_INMATES, DEMO_SEED)
 EARLY = dt.date(2025, 10, 1)  # the README's as-of date, built after the demo's (AS_OF)
 README = Path(__file__).resolve().parents[1] / "README.md"
 CLEMENCY = Path(sys.executable).with_name("clemency")
@@ -52,15 +55,12 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Demo:
-    """The demo as of AS_OF, then a real `clemency transform --as-of EARLY` in a child
-    process while an analyst opens the catalog read-only and queries it, again and again."""
-    from clemency.demo import run_demo
-    from clemency.settings import load_settings
-
-    root = tmp_path_factory.mktemp("downstream") / "lake"
-    run_demo(load_settings({"CLEMENCY_LAKE": str(root)}), inmates=INMATES, seed=SEED, as_of=AS_OF)
-    lake = Lake(root)
+def demo(demo_lake_template, tmp_path_factory) -> Demo:
+    """The demo as of AS_OF (a copy of the session's), then a real `clemency transform
+    --as-of EARLY` in a child process while an analyst opens the catalog read-only and
+    queries it, again and again."""
+    lake = copy_of_demo_lake(demo_lake_template, tmp_path_factory.mktemp("downstream"))
+    root = lake.root
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CLEMENCY_", "AIRFLOW"))}
     child = subprocess.Popen(
         [str(CLEMENCY), "transform", "--as-of", EARLY.isoformat()],

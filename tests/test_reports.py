@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from conftest import DEMO_AS_OF, copy_of_demo_lake
 from openpyxl import load_workbook
 
 from clemency.lake.layout import Lake
@@ -25,7 +26,7 @@ from clemency.reports.privacy import PRIMARY, SECONDARY, is_protected, suppress
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ROUND = "2025-2"
-AS_OF = dt.date(2025, 11, 30)
+AS_OF = DEMO_AS_OF
 GENERATED = dt.datetime(2025, 12, 1, 8, 0, tzinfo=dt.UTC)
 
 
@@ -95,13 +96,8 @@ def test_charts_escape_text_and_reference_nothing():
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory) -> Lake:
-    from clemency.demo import run_demo
-    from clemency.settings import load_settings
-
-    root = tmp_path_factory.mktemp("reports-lake")
-    run_demo(load_settings({"CLEMENCY_LAKE": str(root)}), inmates=300, seed=11, as_of=AS_OF)
-    return Lake(root)
+def lake(demo_lake_template, tmp_path_factory) -> Lake:
+    return copy_of_demo_lake(demo_lake_template, tmp_path_factory.mktemp("reports"))
 
 
 @pytest.fixture(scope="module")

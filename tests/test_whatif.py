@@ -18,6 +18,7 @@ from pathlib import Path
 import adversary
 import duckdb
 import pytest
+from conftest import DEMO_AS_OF, copy_of_demo_lake
 from openpyxl import load_workbook
 from test_disclosure import _assert_html_table, _hidden_values, _Page
 from test_personal_data import Scanner, simulated_people
@@ -31,7 +32,7 @@ from clemency.reports.i18n import t
 from clemency.transform.rule_parameters import ParameterError, parameters, parse_settings
 
 ROUND = "2025-2"
-AS_OF = dt.date(2025, 11, 30)
+AS_OF = DEMO_AS_OF
 GENERATED = dt.datetime(2025, 12, 1, 8, 0, tzinfo=dt.UTC)
 runner = CliRunner()
 
@@ -120,13 +121,8 @@ def _scenario_of(output: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Run:
-    from clemency.demo import run_demo
-    from clemency.settings import load_settings
-
-    settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp("whatif") / "lake")})
-    run_demo(settings, inmates=300, seed=11, as_of=AS_OF)
-    lake = settings.lake
+def run(demo_lake_template, tmp_path_factory) -> Run:
+    lake = copy_of_demo_lake(demo_lake_template, tmp_path_factory.mktemp("whatif"))
     before = _published(lake)
     known = {p.name: p for p in parameters(ROUND)}
     same = [

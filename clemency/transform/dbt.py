@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from clemency.contracts import topics
 from clemency.errors import PipelineError, first_line
 from clemency.lake import atomic, locks
-from clemency.lake.audit import audited
+from clemency.lake.audit import RunRecord, audited
 from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
@@ -63,6 +63,10 @@ class TransformResult:
     log_path: Path
     latest: bool = False  # whether this build's set became the latest one
     published: bool = False  # whether its marts were published (not a selected build)
+
+
+# dbt commands that run nodes and write run_results.json
+NODE_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "compile"})
 
 
 def dbt_executable() -> str:
@@ -129,7 +133,11 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     results = area.dbt_target / "run_results.json"
-    results.unlink(missing_ok=True)  # judge this run by its own results only
+    # judge this run by its own results only; a command that writes none (source freshness:
+    # sources.json, docs generate) leaves the build's, which lineage and callers read
+    writes_results = bool(args) and args[0] in NODE_COMMANDS
+    if writes_results:
+        results.unlink(missing_ok=True)
     try:
         completed = subprocess.run(
             command,
@@ -150,7 +158,7 @@ def run_dbt(
         tail = "\n".join(output.strip().splitlines()[-25:])
         raise TransformError(
             f"dbt {args[0] if args else ''} failed for as-of {as_of}: "
-            f"{failed_node(results) or _last_error_line(output)}\n{tail}"
+            f"{(writes_results and failed_node(results)) or _last_error_line(output)}\n{tail}"
         )
     return TransformResult(as_of, command, log_dir / "dbt.log")
 
@@ -317,27 +325,39 @@ def transform_range(
         built = []
         for day in days:
             result = build_day(lake, day, selection)
-            if selection.partial:
-                built.append(result)
-                continue
-            source_freshness(lake, day)  # published with the marts (source_freshness)
-            for written in publish_snapshot(lake, day):
-                record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
-            latest = advance_latest(lake, day, record.run_id)
-            atomic.write_json(
-                lake.build_stamp(day), {**inputs, "run_id": record.run_id}, mode=0o600
-            )
-            built.append(dataclasses.replace(result, latest=latest, published=True))
+            if not selection.partial:
+                result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
+            built.append(result)
             selection = dataclasses.replace(selection, full_refresh=False)  # the first day's
         record.arguments["became_latest"] = any(result.latest for result in built)
         if built and built[-1].published:
-            # OpenLineage events per dbt node of the last build (clemency.transform.lineage)
-            lineage = write_dbt_lineage(lake, record.run_id)
-            if lineage:
-                record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
             # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
             publish_downstream(lake, record, lambda *args: run_dbt(lake, last, *args))
         return built
+
+
+def publish_day(
+    lake: Lake,
+    day: dt.date,
+    result: TransformResult,
+    record: RunRecord,
+    inputs: dict[str, str],
+    last: bool,
+) -> TransformResult:
+    """After the build of `day`: its lineage (the last day's only), its source freshness,
+    then its snapshot, the latest set (forward only) and its build stamp."""
+    if last:
+        # OpenLineage events per dbt node, read from the build's manifest and run results
+        # before any other dbt command runs (clemency.transform.lineage)
+        lineage = write_dbt_lineage(lake, record.run_id)
+        if lineage:
+            record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
+    source_freshness(lake, day)  # published with the marts (source_freshness)
+    for written in publish_snapshot(lake, day):
+        record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
+    latest = advance_latest(lake, day, record.run_id)
+    atomic.write_json(lake.build_stamp(day), {**inputs, "run_id": record.run_id}, mode=0o600)
+    return dataclasses.replace(result, latest=latest, published=True)
 
 
 def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) -> TransformResult:
