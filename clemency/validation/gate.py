@@ -232,9 +232,15 @@ def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
-def _run_suite(dataset: str, frame: pd.DataFrame):
-    # GX decides about analytics when it is imported, so the switch goes first.
+def import_gx() -> None:
+    """Import Great Expectations (seconds: its own package pulls in SQLAlchemy, SciPy and
+    Altair), with its usage analytics off: GX decides about them when it is imported."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations  # noqa: F401
+
+
+def _run_suite(dataset: str, frame: pd.DataFrame):
+    import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -1,0 +1,124 @@
+"""Where an ingest processes its chunks: in this process, or in one worker process beside it.
+
+Reading Kafka (decompressing, checking CRCs) keeps one core busy; decoding and the Great
+Expectations gate (`clemency.ingest.chunk.process`) need about as much again. On a large
+backlog the ingest hands the chunks to a worker process, so both run at once; on a small one
+it processes them itself and starts importing GX in a thread while it joins the group.
+Either way the results come back in the order the chunks went in, and the worker only
+computes: every file, position and commit is written by the ingest's own process.
+
+The worker exits when its pipe closes, so an ingest killed with SIGKILL leaves no worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any
+
+from clemency.errors import PipelineError
+from clemency.ingest.chunk import Chunk, Outcome, process
+
+
+class WorkerFailed(PipelineError):
+    """The worker process died or raised: nothing of the chunk it held was landed."""
+
+
+def warm_up(gate: bool) -> None:
+    """Import what processing a chunk needs (GX for the gate: seconds)."""
+    if gate:
+        import clemency.validation.gate as gate_module
+
+        gate_module.import_gx()
+
+
+class InProcess:
+    """Chunks processed where they are submitted (small runs, no second process to pay)."""
+
+    def __init__(self, gate: bool) -> None:
+        self.gate = gate
+        self._results: deque[Outcome] = deque()
+        # The gate's import overlaps the consumer's group join, which mostly waits.
+        self._warming = threading.Thread(target=warm_up, args=(gate,), daemon=True)
+        self._warming.start()
+
+    def submit(self, chunk: Chunk) -> None:
+        self._warming.join()
+        self._results.append(process(chunk, self.gate))
+
+    def ready(self) -> bool:
+        return bool(self._results)
+
+    def result(self) -> Outcome:
+        return self._results.popleft()
+
+    def close(self) -> None:
+        self._warming.join()
+
+
+class WorkerProcess:
+    """One child process that processes chunks in submission order."""
+
+    def __init__(self, gate: bool) -> None:
+        context = multiprocessing.get_context("spawn")  # the parent's Kafka threads stay here
+        self._connection, child = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=_serve, args=(child, gate), name="clemency-ingest-worker", daemon=True
+        )
+        self._process.start()
+        child.close()  # the child's end lives in the child only: its exit closes the pipe
+
+    def submit(self, chunk: Chunk) -> None:
+        self._connection.send(chunk)
+
+    def ready(self) -> bool:
+        return self._connection.poll()
+
+    def result(self) -> Outcome:
+        try:
+            kind, value = self._connection.recv()
+        except EOFError:
+            raise WorkerFailed(
+                f"the ingest's worker process exited (code {self._process.exitcode}) while "
+                "processing a chunk; nothing of it was landed or committed"
+            ) from None
+        if kind == "error":
+            raise WorkerFailed(f"the ingest's worker process failed on a chunk: {value}")
+        return value
+
+    def close(self) -> None:
+        self._connection.close()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _serve(connection: Connection, gate: bool) -> None:
+    """The worker's loop: a thread drains the pipe (so neither side can block the other on
+    a full pipe), this thread processes and answers in order; a closed pipe ends both."""
+    chunks: queue.Queue[Any] = queue.Queue()
+
+    def receive() -> None:
+        try:
+            while True:
+                chunks.put(connection.recv())
+        except (EOFError, OSError):
+            chunks.put(None)
+
+    threading.Thread(target=receive, daemon=True).start()
+    warm_up(gate)
+    from clemency.errors import describe
+
+    while (chunk := chunks.get()) is not None:
+        try:
+            answer: tuple[str, Any] = ("outcome", process(chunk, gate))
+        except Exception as error:  # sent back whole: the ingest raises it as one line
+            answer = ("error", describe(error))
+        try:
+            connection.send(answer)
+        except (BrokenPipeError, OSError):
+            return
