@@ -12,11 +12,15 @@ The worker exits when its pipe closes, so an ingest killed with SIGKILL leaves n
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 from collections import deque
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from clemency.errors import PipelineError
@@ -60,19 +64,31 @@ class InProcess:
 
 
 class WorkerProcess:
-    """One child process that processes chunks in submission order."""
+    """One child process that processes chunks in submission order.
+
+    Started as `python -m clemency.ingest.worker` rather than through multiprocessing,
+    which would import the caller's main script again in the child (an unguarded script
+    would start a second ingest there)."""
 
     def __init__(self, gate: bool) -> None:
-        context = multiprocessing.get_context("spawn")  # the parent's Kafka threads stay here
-        self._connection, child = context.Pipe(duplex=True)
-        self._process = context.Process(
-            target=_serve, args=(child, gate), name="clemency-ingest-worker", daemon=True
+        mine, theirs = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[2])  # the checkout: clemency/, expectations/
+        path = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
+        command = [sys.executable, "-m", "clemency.ingest.worker", str(theirs.fileno())]
+        self._process = subprocess.Popen(
+            [*command, *(["--gate"] if gate else [])],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
         )
-        self._process.start()
-        child.close()  # the child's end lives in the child only: its exit closes the pipe
+        theirs.close()  # the child's end lives in the child only: its exit closes the pipe
+        self._connection = Connection(mine.detach())
 
     def submit(self, chunk: Chunk) -> None:
-        self._connection.send(chunk)
+        try:
+            self._connection.send(chunk)
+        except OSError:
+            raise self._died() from None
 
     def ready(self) -> bool:
         return self._connection.poll()
@@ -80,21 +96,25 @@ class WorkerProcess:
     def result(self) -> Outcome:
         try:
             kind, value = self._connection.recv()
-        except EOFError:
-            raise WorkerFailed(
-                f"the ingest's worker process exited (code {self._process.exitcode}) while "
-                "processing a chunk; nothing of it was landed or committed"
-            ) from None
+        except (EOFError, OSError):
+            raise self._died() from None
         if kind == "error":
             raise WorkerFailed(f"the ingest's worker process failed on a chunk: {value}")
         return value
 
+    def _died(self) -> WorkerFailed:
+        return WorkerFailed(
+            f"the ingest's worker process exited (code {self._process.poll()}) while "
+            "processing a chunk; nothing of it was landed or committed"
+        )
+
     def close(self) -> None:
         self._connection.close()
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 def _serve(connection: Connection, gate: bool) -> None:
@@ -122,3 +142,7 @@ def _serve(connection: Connection, gate: bool) -> None:
             connection.send(answer)
         except (BrokenPipeError, OSError):
             return
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])), gate="--gate" in sys.argv[2:])
