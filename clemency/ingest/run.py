@@ -3,9 +3,10 @@
 One ingest at a time per lake (`clemency.lake.locks`). For every partition: start at the
 later of the committed offset and the lake's own position (`clemency.lake.positions`),
 refusing to start when the broker's log does not hold what the lake expects; remove only the
-files a crashed run left past the lake's position; read until caught up; validate each chunk
-in memory (the Great Expectations gate) and land it atomically, raw and quarantine, then move
-the lake's position, then commit the offset. Every consumed record ends in exactly one place:
+files a crashed run left past the lake's position; read until caught up; decode and
+validate each chunk in memory (the Great Expectations gate; in a worker process beside the
+consumer on a large backlog, `clemency.ingest.worker`) and land it atomically, raw and
+quarantine, then move the lake's position, then commit the offset. Every consumed record ends in exactly one place:
 raw or quarantine (and its dead-letter topic).
 """
 

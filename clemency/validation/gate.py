@@ -1,4 +1,7 @@
-"""The validation gate: Great Expectations suites over landed raw files, results kept per run.
+"""The validation gate: Great Expectations suites over raw rows, results kept per run.
+
+The ingest runs it over each chunk in memory before the chunk lands (`validate_batch`);
+`clemency validate` over the landed files (`validate_lake`).
 
 Every raw row goes through the envelope suite, and through its topic's family suite. A
 failed `critical` expectation means the batch cannot be trusted: `raise_for_critical` stops
