@@ -6,8 +6,8 @@ refusing to start when the broker's log does not hold what the lake expects; rem
 files a crashed run left past the lake's position; read until caught up; decode and
 validate each chunk in memory (the Great Expectations gate; in a worker process beside the
 consumer on a large backlog, `clemency.ingest.worker`) and land it atomically, raw and
-quarantine, then move the lake's position, then commit the offset. Every consumed record ends in exactly one place:
-raw or quarantine (and its dead-letter topic).
+quarantine, then move the lake's position, then commit the offset. Every consumed record
+ends in exactly one place: raw or quarantine (and its dead-letter topic).
 """
 
 from __future__ import annotations
