@@ -90,7 +90,7 @@ def test_a_killed_ingest_leaves_no_worker_behind(fresh_broker, tmp_path):
         def dying(self, *args):
             print(self.processor._process.pid, flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
-        run_module.IngestRun._land_outcome = dying
+        run_module.IngestRun._land_group = dying
         run_module.IngestRun({bootstrap!r}, Lake({str(tmp_path / "lake")!r}),
                              parallel=True).run()
         """

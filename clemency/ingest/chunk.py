@@ -55,18 +55,25 @@ class Chunk:
 
 @dataclass
 class Outcome:
-    """A processed chunk: what goes to raw, what goes to quarantine, and the gate's verdict."""
+    """A processed chunk: what goes to raw, what goes to quarantine (in offset order)."""
 
     raw: pa.Table
-    quarantine: list[dict[str, Any]]  # QUARANTINE_SCHEMA rows, in offset order
+    quarantine: list[dict[str, Any]]  # QUARANTINE_SCHEMA rows
     gate_quarantined: int = 0  # of `quarantine`: rows the gate refused
-    suites: list[SuiteResult] = field(default_factory=list)
-    validated: bool = False  # the gate ran over `raw` (before the refused rows left it)
-    validated_rows: int = 0
-    gate_seconds: float = 0.0
 
     def quarantine_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.quarantine, QUARANTINE_SCHEMA)
+
+
+@dataclass
+class Processed:
+    """Chunks of one topic processed together: one outcome per chunk, one gate verdict."""
+
+    outcomes: list[Outcome]
+    suites: list[SuiteResult] = field(default_factory=list)
+    validated: bool = False  # the gate ran (over the raw rows before the refused ones left)
+    validated_rows: int = 0
+    gate_seconds: float = 0.0
 
 
 def _ts(ms: int) -> dt.datetime:
@@ -129,28 +136,32 @@ def decode_chunk(chunk: Chunk) -> tuple[pa.Table, list[dict[str, Any]]]:
     return table, quarantine
 
 
-def process(chunk: Chunk, gate: bool) -> Outcome:
-    """Decode `chunk`, then (with `gate`) validate its raw rows and move the refused ones."""
-    raw, quarantine = decode_chunk(chunk)
-    outcome = Outcome(raw, quarantine)
-    if not gate or raw.num_rows == 0:
-        return outcome
+def process(chunks: list[Chunk], gate: bool) -> Processed:
+    """Decode `chunks` (partitions of one topic), then (with `gate`) validate their raw rows
+    together, in one run of each suite (a run costs GX a fixed ~0.4 s), and move the rows
+    the gate refuses to their chunk's quarantine."""
+    processed = Processed([Outcome(*decode_chunk(chunk)) for chunk in chunks])
+    tables = [outcome.raw for outcome in processed.outcomes if outcome.raw.num_rows]
+    if not gate or not tables:
+        return processed
+    (topic,) = {chunk.topic for chunk in chunks}
     from clemency.validation.gate import row_failures, validate_batch
 
     started = time.monotonic()
-    outcome.suites = validate_batch(chunk.topic, raw.to_pandas())
-    outcome.validated, outcome.validated_rows = True, raw.num_rows
-    refused: dict[int, set[str]] = {}
-    for failure in row_failures(outcome.suites):
-        # raw rows always have coordinates; a failure naming none (or another partition's
-        # row, which cannot be in this chunk) names no row to move
-        if (failure.topic, failure.partition) == (chunk.topic, chunk.partition):
-            if failure.offset is not None:
-                refused.setdefault(failure.offset, set()).add(failure.reason_code)
-    if refused:
-        outcome.raw = _refuse(chunk, outcome, refused)
-    outcome.gate_seconds = time.monotonic() - started
-    return outcome
+    frame = pa.concat_tables(tables).to_pandas()
+    processed.suites = validate_batch(topic, frame)
+    processed.validated, processed.validated_rows = True, len(frame)
+    refused: dict[tuple[str | None, int | None], dict[int, set[str]]] = {}
+    for failure in row_failures(processed.suites):
+        if failure.offset is not None:  # raw rows always have coordinates
+            where = refused.setdefault((failure.topic, failure.partition), {})
+            where.setdefault(failure.offset, set()).add(failure.reason_code)
+    for chunk, outcome in zip(chunks, processed.outcomes, strict=True):
+        mine = refused.get((chunk.topic, chunk.partition))
+        if mine:
+            outcome.raw = _refuse(chunk, outcome, mine)
+    processed.gate_seconds = time.monotonic() - started
+    return processed
 
 
 def _refuse(chunk: Chunk, outcome: Outcome, refused: dict[int, set[str]]) -> pa.Table:

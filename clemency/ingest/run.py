@@ -27,7 +27,7 @@ from kafka.errors import KafkaTimeoutError
 
 from clemency.contracts import topics as data_topics
 from clemency.errors import PipelineError
-from clemency.ingest.chunk import Outcome
+from clemency.ingest.chunk import Processed
 from clemency.ingest.partition_writer import TopicPartitionWriter
 from clemency.ingest.worker import InProcess, WorkerProcess
 from clemency.kafka.clients import INGEST_GROUP, new_consumer, new_producer
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # How long to wait for the one record that proves a broker's log continues the lake.
 PROBE_TIMEOUT_S = 10.0
-# Chunks sealed and not yet landed, at most: they hold what was read and is not durable.
+# Groups of chunks sealed and not yet landed, at most: what was read and is not durable.
 MAX_IN_FLIGHT = 2
 # A backlog from which a worker process pays for itself (its start and GX import take
 # seconds, overlapped with the group join; below this the run processes chunks itself).
@@ -83,7 +83,7 @@ class IngestRun:
         bootstrap_servers: str,
         lake: Lake,
         topics: Iterable[str] | None = None,
-        chunk_records: int = 50_000,
+        chunk_records: int = 30_000,
         max_buffered_records: int = 100_000,
         max_records: int | None = None,
         idle_polls: int = 3,
@@ -108,7 +108,7 @@ class IngestRun:
         self.lock_timeout_s = lock_timeout_s
         self.parallel = parallel  # process chunks in a worker process; None: by backlog
         self.processor: InProcess | WorkerProcess | None = None
-        self._in_flight: deque[TopicPartitionWriter] = deque()  # sealed, in order
+        self._in_flight: deque[list[TopicPartitionWriter]] = deque()  # sealed, in order
         self.run_id = new_run_id()
         self.gate_result: GateResult | None = None
         self.gate_seconds = 0.0
@@ -328,28 +328,35 @@ class IngestRun:
                 for message in messages:
                     writer.add(message)
                 consumed += len(messages)
-                if len(writer) >= self.chunk_records:
-                    self._seal(writer)
+            for topic in {tp.topic for tp in batch}:
+                if sum(len(w) for w in self._of_topic(topic)) >= self.chunk_records:
+                    self._seal(topic)
             # Memory stays bounded however many partitions there are: past the cap,
-            # the fullest buffer is sealed early (a smaller file, same guarantees).
+            # the fullest topic is sealed early (smaller files, same guarantees).
             while sum(map(len, writers.values())) > self.max_buffered_records:
-                self._seal(max(writers.values(), key=len))
+                self._seal(max(writers.values(), key=len).tp.topic)
             self._land_processed(consumer, dead_letters)
             if self.max_records is not None and consumed >= self.max_records:
                 return
 
-    def _seal(self, writer: TopicPartitionWriter) -> None:
-        """Hand the writer's buffer over for processing (decode and gate), oldest first."""
+    def _of_topic(self, topic: str) -> list[TopicPartitionWriter]:
+        return [writer for writer in self.writers if writer.tp.topic == topic]
+
+    def _seal(self, topic: str) -> None:
+        """Hand the topic's buffers over for processing (decode and gate), oldest first:
+        its partitions together, so each suite runs once over all of them."""
         assert self.processor is not None
-        self.processor.submit(writer.seal())
-        self._in_flight.append(writer)
+        group = [writer for writer in self._of_topic(topic) if len(writer)]
+        if group:
+            self.processor.submit([writer.seal() for writer in group])
+            self._in_flight.append(group)
 
     def _land_processed(self, consumer: KafkaConsumer, dead_letters: KafkaProducer) -> None:
-        """Land every chunk already processed, and wait for the oldest ones while more than
-        MAX_IN_FLIGHT chunks are out (what is read and not landed stays bounded)."""
+        """Land every group of chunks already processed, and wait for the oldest while more
+        than MAX_IN_FLIGHT groups are out (what is read and not landed stays bounded)."""
         assert self.processor is not None
         while self._in_flight and (len(self._in_flight) > MAX_IN_FLIGHT or self.processor.ready()):
-            self._land(consumer, dead_letters, [self._in_flight[0]])
+            self._land(consumer, dead_letters, self._in_flight[0])
 
     def _land(
         self,
@@ -357,35 +364,38 @@ class IngestRun:
         dead_letters: KafkaProducer,
         writers: list[TopicPartitionWriter],
     ) -> None:
-        """Land the oldest chunk of each of `writers` (sealing its buffer first when it has
-        nothing sealed), taking processed chunks in the order they went out."""
+        """Land the oldest chunk of each of `writers` (sealing its topic first when it has
+        nothing sealed), taking processed groups in the order they went out."""
         assert self.processor is not None
+        landed: set[int] = set()  # writers whose chunk this call landed (by id)
         for writer in writers:
-            if not writer.pending:
+            if not writer.pending or id(writer) in landed:
                 continue
             if not writer.sealed:
-                self._seal(writer)
-            # chunks come back in the order they were sealed: land those before it too
+                self._seal(writer.tp.topic)
+            # groups come back in the order they were sealed: land those before it too
             while self._in_flight:
-                head = self._in_flight.popleft()
-                self._land_outcome(consumer, dead_letters, head, self.processor.result())
-                if head is writer:
+                group = self._in_flight.popleft()
+                self._land_group(consumer, dead_letters, group, self.processor.result())
+                landed.update(map(id, group))
+                if id(writer) in landed:
                     break
 
-    def _land_outcome(
+    def _land_group(
         self,
         consumer: KafkaConsumer,
         dead_letters: KafkaProducer,
-        writer: TopicPartitionWriter,
-        outcome: Outcome,
+        group: list[TopicPartitionWriter],
+        processed: Processed,
     ) -> None:
-        writer.land(consumer, dead_letters, outcome)
-        if self.gate_result is not None and outcome.validated:
+        for writer, outcome in zip(group, processed.outcomes, strict=True):
+            writer.land(consumer, dead_letters, outcome)
+        if self.gate_result is not None and processed.validated:
             from clemency.validation.gate import write_result
 
-            self.gate_result.files += 1
-            self.gate_result.add(outcome.suites, outcome.validated_rows)
-            self.gate_seconds += outcome.gate_seconds
+            self.gate_result.files += len(group)
+            self.gate_result.add(processed.suites, processed.validated_rows)
+            self.gate_seconds += processed.gate_seconds
             write_result(self.lake, self.gate_result)
 
     def _land_all(self, consumer: KafkaConsumer, dead_letters: KafkaProducer) -> None:

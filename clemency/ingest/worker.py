@@ -4,7 +4,8 @@ Reading Kafka (decompressing, checking CRCs) keeps one core busy; decoding and t
 Expectations gate (`clemency.ingest.chunk.process`) need about as much again. On a large
 backlog the ingest hands the chunks to a worker process, so both run at once; on a small one
 it processes them itself and starts importing GX in a thread while it joins the group.
-Either way the results come back in the order the chunks went in, and the worker only
+Chunks go in by topic (the partitions of one topic together: one GX run of each suite for
+all of them). Either way the results come back in the order the chunks went in, and the worker only
 computes: every file, position and commit is written by the ingest's own process.
 
 The worker exits when its pipe closes, so an ingest killed with SIGKILL leaves no worker.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clemency.errors import PipelineError
-from clemency.ingest.chunk import Chunk, Outcome, process
+from clemency.ingest.chunk import Chunk, Processed, process
 
 
 class WorkerFailed(PipelineError):
@@ -44,19 +45,19 @@ class InProcess:
 
     def __init__(self, gate: bool) -> None:
         self.gate = gate
-        self._results: deque[Outcome] = deque()
+        self._results: deque[Processed] = deque()
         # The gate's import overlaps the consumer's group join, which mostly waits.
         self._warming = threading.Thread(target=warm_up, args=(gate,), daemon=True)
         self._warming.start()
 
-    def submit(self, chunk: Chunk) -> None:
+    def submit(self, chunks: list[Chunk]) -> None:
         self._warming.join()
-        self._results.append(process(chunk, self.gate))
+        self._results.append(process(chunks, self.gate))
 
     def ready(self) -> bool:
         return bool(self._results)
 
-    def result(self) -> Outcome:
+    def result(self) -> Processed:
         return self._results.popleft()
 
     def close(self) -> None:
@@ -84,16 +85,16 @@ class WorkerProcess:
         theirs.close()  # the child's end lives in the child only: its exit closes the pipe
         self._connection = Connection(mine.detach())
 
-    def submit(self, chunk: Chunk) -> None:
+    def submit(self, chunks: list[Chunk]) -> None:
         try:
-            self._connection.send(chunk)
+            self._connection.send(chunks)
         except OSError:
             raise self._died() from None
 
     def ready(self) -> bool:
         return self._connection.poll()
 
-    def result(self) -> Outcome:
+    def result(self) -> Processed:
         try:
             kind, value = self._connection.recv()
         except (EOFError, OSError):
@@ -133,9 +134,9 @@ def _serve(connection: Connection, gate: bool) -> None:
     warm_up(gate)
     from clemency.errors import describe
 
-    while (chunk := chunks.get()) is not None:
+    while (group := chunks.get()) is not None:
         try:
-            answer: tuple[str, Any] = ("outcome", process(chunk, gate))
+            answer: tuple[str, Any] = ("processed", process(group, gate))
         except Exception as error:  # sent back whole: the ingest raises it as one line
             answer = ("error", describe(error))
         try:
