@@ -27,12 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 
 
-def run_phase(name: str, **arguments) -> dict:
-    """Run one phase in a child process; add its wall time and peak resident memory."""
+def run_phase(name: str, checkout: Path = ROOT, **arguments) -> dict:
+    """Run one phase in a child process (of `checkout`'s code); add its peak memory."""
     child = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.phases", name, json.dumps(arguments)],
         stdout=subprocess.PIPE,
-        cwd=ROOT,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -75,7 +76,9 @@ SCALES = {
 }
 
 
-def size_benchmark(inmates: int, seed: int, workdir: Path, backfill_days: int) -> dict:
+def size_benchmark(
+    inmates: int, seed: int, workdir: Path, backfill_days: int, compare: Path | None
+) -> dict:
     """Every measure at one size, each beside its floor measured in the same minutes."""
     lake = str(workdir / f"lake-{inmates}")
     row: dict = {"inmates": inmates}
@@ -89,6 +92,9 @@ def size_benchmark(inmates: int, seed: int, workdir: Path, backfill_days: int) -
         row["raw"] = run_phase("raw_consume", bootstrap=bootstrap, group="raw")
         row["ingest"] = run_phase("ingest", bootstrap=bootstrap, lake=lake, group="ingest")
         assert row["ingest"]["records"] == row["raw"]["records"], row
+        if compare is not None:  # the same records, landed by another checkout's ingest
+            row["compared"] = run_phase("ingest", checkout=compare, bootstrap=bootstrap,
+                                        lake=f"{lake}-compared", group="compared")  # fmt: skip
     row.update(dbt_benchmark(lake, backfill_days))
     return row
 
@@ -104,16 +110,19 @@ def dbt_benchmark(lake: str, backfill_days: int) -> dict:
     return {"full_build": full, "next_day": next_day, "backfill": backfill}
 
 
-def small_run_benchmark(seed: int, workdir: Path) -> dict:
-    """`clemency ingest` over a few hundred new records, wall time of the whole process,
-    beside the bare consume loop's process over the same records."""
+def small_run_benchmark(seed: int, workdir: Path, checkout: Path = ROOT) -> dict:
+    """`clemency ingest` (of `checkout`) over a few hundred new records on a broker of its
+    own, wall time of the whole process, beside the bare consume loop's process over the
+    same records."""
     with EmbeddedBroker(log_path=workdir / "broker-small.log") as broker:
         bootstrap = broker.bootstrap_servers
-        print("small run: publishing", flush=True)
+        print(f"small run ({checkout}): publishing", flush=True)
         published = run_phase("publish", bootstrap=bootstrap, inmates=SMALL_RUN_INMATES,
                               seed=seed, only_recorded_on=None)  # fmt: skip
         floor = run_phase("cli_raw_consume", bootstrap=bootstrap, group="raw-small")
-        ours = run_phase("cli_ingest", bootstrap=bootstrap, lake=str(workdir / "lake-small"))
+        lake = workdir / f"lake-small-{abs(hash(checkout))}"
+        ours = run_phase("cli_ingest", bootstrap=bootstrap, lake=str(lake),
+                         code=str(checkout))  # fmt: skip
     return {"records": published["records"], "floor": floor, "ingest": ours}
 
 
@@ -121,7 +130,14 @@ def _ratio(numerator: float, denominator: float) -> str:
     return f"{numerator / denominator:.2f}" if denominator else "–"
 
 
-def write_report(sizes: list[dict], small: dict, scale: str, backfill_days: int, seed: int) -> None:
+def write_report(
+    sizes: list[dict],
+    small: dict,
+    scale: str,
+    backfill_days: int,
+    seed: int,
+    compare: Path | None = None,
+) -> None:
     heads = " | ".join(f"{row['inmates']:,} inmates" for row in sizes)
     bar = "|".join("---:" for _ in sizes)
 
@@ -151,7 +167,7 @@ def write_report(sizes: list[dict], small: dict, scale: str, backfill_days: int,
         line(
             "ingest peak MiB (its process + its worker process)",
             [
-                f"{r['ingest']['peak_rss_mib'] + r['ingest']['worker_peak_rss_mib']:,.0f}"
+                f"{r['ingest']['peak_rss_mib'] + r['ingest'].get('worker_peak_rss_mib', 0):,.0f}"
                 for r in sizes
             ],  # fmt: skip
             "< 1024, flat",
@@ -177,6 +193,7 @@ def write_report(sizes: list[dict], small: dict, scale: str, backfill_days: int,
         f"process): {small['ingest']['seconds']:.1f} s wall, goal ≤ 3 s; the bare consume "
         f"loop's process over the same records: {small['floor']['seconds']:.1f} s "
         f"(ratio {_ratio(small['ingest']['seconds'], small['floor']['seconds'])}).",
+        *_compared(sizes, small, compare),
         "",
         "## The figures behind the ratios",
         "",
@@ -213,6 +230,25 @@ def write_report(sizes: list[dict], small: dict, scale: str, backfill_days: int,
     print(f"wrote {REPORT}")
 
 
+def _compared(sizes: list[dict], small: dict, compare: Path | None) -> list[str]:
+    """With --compare-with: the other checkout's ingest beside this one, same records."""
+    if compare is None:
+        return []
+    cells = [
+        f"{_ratio(r['compared']['rate'], r['raw']['rate'])} → "
+        f"{_ratio(r['ingest']['rate'], r['raw']['rate'])}"
+        for r in sizes
+    ]
+    at = ", ".join(f"{r['inmates']:,}" for r in sizes)
+    return [
+        "",
+        f"Compared with the ingest of `{compare}` (`--compare-with`), same records, same run "
+        f"(before → after): ingest ÷ bare consume loop {', '.join(cells)} at {at} inmates; "
+        f"small run {small['compared']['seconds']:.1f} s → {small['ingest']['seconds']:.1f} s "
+        "wall.",
+    ]
+
+
 NOTES = "## Reading these figures"
 
 
@@ -232,15 +268,21 @@ def main() -> None:
     parser.add_argument("--inmates", type=int, nargs="+", help="sizes instead of the scale's")
     parser.add_argument("--backfill-days", type=int, help="days instead of the scale's")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="also run the ingest (and the small run) of another checkout "
+                        "(e.g. a `git archive` of main) on the same records")  # fmt: skip
     options = parser.parse_args()
     scale = SCALES[options.scale]
     sizes = options.inmates or scale["sizes"]
     days = options.backfill_days or scale["backfill_days"]
+    compare = options.compare_with.resolve() if options.compare_with else None
     with tempfile.TemporaryDirectory(prefix="clemency-bench-") as folder:
         workdir = Path(folder)
         small = small_run_benchmark(options.seed, workdir)
-        rows = [size_benchmark(inmates, options.seed, workdir, days) for inmates in sizes]
-    write_report(rows, small, options.scale, days, options.seed)
+        if compare is not None:
+            small["compared"] = small_run_benchmark(options.seed, workdir, compare)["ingest"]
+        rows = [size_benchmark(inmates, options.seed, workdir, days, compare) for inmates in sizes]
+    write_report(rows, small, options.scale, days, options.seed, compare)
 
 
 if __name__ == "__main__":

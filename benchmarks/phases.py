@@ -117,15 +117,21 @@ def ingest(bootstrap: str, lake: str, group: str) -> dict:
     }
 
 
-def cli_ingest(bootstrap: str, lake: str) -> dict:
-    """`clemency ingest` as an operator runs it: a process of its own, wall time."""
+def cli_ingest(bootstrap: str, lake: str, code: str) -> dict:
+    """`clemency ingest` (of the checkout at `code`) as an operator runs it: a process of its own,
+    wall time."""
     import os
     import subprocess
 
-    env = {**os.environ, "CLEMENCY_BOOTSTRAP_SERVERS": bootstrap, "CLEMENCY_LAKE": lake}
+    env = {
+        **os.environ,
+        "CLEMENCY_BOOTSTRAP_SERVERS": bootstrap,
+        "CLEMENCY_LAKE": lake,
+        "PYTHONPATH": code,
+    }
     command = [sys.executable, "-c", "from clemency.cli import main; main()", "ingest"]
     started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, env=env, cwd=code, check=True, stdout=subprocess.DEVNULL)
     return {"records": 0, "seconds": time.perf_counter() - started}
 
 
