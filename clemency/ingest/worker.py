@@ -2,10 +2,10 @@
 
 Reading Kafka (decompressing, checking CRCs) keeps one core busy; decoding and the Great
 Expectations gate (`clemency.ingest.chunk.process`) need about as much again. On a large
-backlog the ingest hands the chunks to a worker process, so both run at once; on a small one
-it processes them itself and starts importing GX in a thread while it joins the group.
-Chunks go in by topic (the partitions of one topic together: one GX run of each suite for
-all of them). Either way the results come back in the order the chunks went in, and the worker only
+backlog the ingest hands the chunks to a worker process, so both run at once; on a small
+one it processes them itself and imports GX in a thread while it reads Kafka. Chunks go in
+by topic (the partitions of one topic together: one GX run of each suite for all of them).
+Either way the results come back in the order the chunks went in, and the worker only
 computes: every file, position and commit is written by the ingest's own process.
 
 The worker exits when its pipe closes, so an ingest killed with SIGKILL leaves no worker.
