@@ -1,6 +1,9 @@
-"""Run the national-scale benchmarks and write docs/benchmarks.md.
+"""Run the benchmarks of issue 16 and write docs/benchmarks.md.
 
-    python -m benchmarks [--inmates 200000]
+    python -m benchmarks [--scale quick|national] [--inmates N [N ...]] [--backfill-days N]
+
+`make bench` runs the quick scale (two small sizes, a few minutes); `--scale national` the
+national one (170,000 and 340,000 inmates: its publishing alone takes about 20 minutes).
 
 Figures are ratios measured side by side in one run: the machine is shared and noisy,
 so absolute numbers move between runs; the ratios are what to compare.
@@ -24,12 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 
 
-def run_phase(name: str, **arguments) -> dict:
-    """Run one phase in a child process; add its wall time and peak resident memory."""
+def run_phase(name: str, checkout: Path = ROOT, **arguments) -> dict:
+    """Run one phase in a child process (of `checkout`'s code); add its peak memory."""
     child = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.phases", name, json.dumps(arguments)],
         stdout=subprocess.PIPE,
-        cwd=ROOT,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -63,112 +67,222 @@ def machine() -> str:
     )
 
 
-def ingest_benchmark(inmates: int, seed: int, workdir: Path) -> list[dict]:
-    rows = []
-    with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
+AS_OF = dt.date(2025, 11, 30)  # the simulator's default as-of date
+SMALL_RUN_INMATES = 20  # ~300 records: what a 15-minute ingest run finds
+# Two sizes per scale, to show how cost grows; the national one is the issue's goal.
+SCALES = {
+    "quick": {"sizes": [4_000, 8_000], "backfill_days": 3},
+    "national": {"sizes": [170_000, 340_000], "backfill_days": 7},
+}
+
+
+def size_benchmark(
+    inmates: int, seed: int, workdir: Path, backfill_days: int, compare: Path | None
+) -> dict:
+    """Every measure at one size, each beside its floor measured in the same minutes."""
+    lake = str(workdir / f"lake-{inmates}")
+    row: dict = {"inmates": inmates}
+    with EmbeddedBroker(log_path=workdir / f"broker-{inmates}.log") as broker:
         bootstrap = broker.bootstrap_servers
-        for label, only_day in [("national day", "2025-11-29"), ("full history", None)]:
-            print(f"{label}: publishing", flush=True)
-            published = run_phase(
-                "publish",
-                bootstrap=bootstrap,
-                inmates=inmates,
-                seed=seed,
-                only_recorded_on=only_day,
-            )
-            raw = run_phase("raw_consume", bootstrap=bootstrap, group=f"raw-{label}")
-            ours = run_phase(
-                "ingest",
-                bootstrap=bootstrap,
-                lake=str(workdir / f"lake-{label}"),
-                group=f"ingest-{label}",
-            )
-            assert ours["records"] == raw["records"], (ours, raw)
-            rows.append({"label": label, "published": published, "raw": raw, "ingest": ours})
-    return rows
+        print(f"{inmates:,} inmates: publishing", flush=True)
+        row["publish"] = run_phase("publish", bootstrap=bootstrap, inmates=inmates, seed=seed,
+                                   only_recorded_on=None)  # fmt: skip
+        row["bare_produce"] = run_phase("bare_produce", bootstrap=bootstrap, inmates=inmates,
+                                        seed=seed)  # fmt: skip
+        row["raw"] = run_phase("raw_consume", bootstrap=bootstrap, group="raw")
+        row["ingest"] = run_phase("ingest", bootstrap=bootstrap, lake=lake, group="ingest")
+        assert row["ingest"]["records"] == row["raw"]["records"], row
+        if compare is not None:  # the same records, landed by another checkout's ingest
+            row["compared"] = run_phase("ingest", checkout=compare, bootstrap=bootstrap,
+                                        lake=f"{lake}-compared", group="compared")  # fmt: skip
+    row.update(dbt_benchmark(lake, backfill_days))
+    return row
 
 
-def transform_benchmark(workdir: Path) -> list[dict]:
-    """Full dbt rebuilds over the landed history: at the as-of date, and the day after."""
-    lake = str(workdir / "lake-full history")
-    builds = [
-        {"label": label, **run_phase("transform", lake=lake, as_of=as_of)}
-        for label, as_of in [("full rebuild", "2025-11-30"), ("next day", "2025-12-01")]
-    ]
-    builds[-1]["report"] = run_phase("report", lake=lake, round_id="2025-2")
-    return builds
+def dbt_benchmark(lake: str, backfill_days: int) -> dict:
+    """A full build at the as-of date, the next day's build, and a backfill of the days
+    before it (the floor of both is the full build)."""
+    full = run_phase("transform", lake=lake, as_of=AS_OF.isoformat())
+    next_day = run_phase("transform", lake=lake, as_of=(AS_OF + dt.timedelta(days=1)).isoformat())
+    first_day = AS_OF - dt.timedelta(days=backfill_days)
+    backfill = run_phase("backfill", lake=lake, first_day=first_day.isoformat(),
+                         days=backfill_days)  # fmt: skip
+    return {"full_build": full, "next_day": next_day, "backfill": backfill}
 
 
-def write_report(rows: list[dict], builds: list[dict], inmates: int) -> None:
+def small_run_benchmark(seed: int, workdir: Path, checkout: Path = ROOT) -> dict:
+    """`clemency ingest` (of `checkout`) over a few hundred new records on a broker of its
+    own, wall time of the whole process, beside the bare consume loop's process over the
+    same records."""
+    with EmbeddedBroker(log_path=workdir / "broker-small.log") as broker:
+        bootstrap = broker.bootstrap_servers
+        print(f"small run ({checkout}): publishing", flush=True)
+        published = run_phase("publish", bootstrap=bootstrap, inmates=SMALL_RUN_INMATES,
+                              seed=seed, only_recorded_on=None)  # fmt: skip
+        floor = run_phase("cli_raw_consume", bootstrap=bootstrap, group="raw-small")
+        lake = workdir / f"lake-small-{abs(hash(checkout))}"
+        ours = run_phase("cli_ingest", bootstrap=bootstrap, lake=str(lake),
+                         code=str(checkout))  # fmt: skip
+    return {"records": published["records"], "floor": floor, "ingest": ours}
+
+
+def _ratio(numerator: float, denominator: float) -> str:
+    return f"{numerator / denominator:.2f}" if denominator else "–"
+
+
+def write_report(
+    sizes: list[dict],
+    small: dict,
+    scale: str,
+    backfill_days: int,
+    seed: int,
+    compare: Path | None = None,
+) -> None:
+    heads = " | ".join(f"{row['inmates']:,} inmates" for row in sizes)
+    bar = "|".join("---:" for _ in sizes)
+
+    def line(measure: str, cells: list[str], goal: str) -> str:
+        return f"| {measure} | {' | '.join(cells)} | {goal} |"
+
+    n = backfill_days
     lines = [
         "# Benchmarks",
         "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
-        f"Simulator: {inmates:,} inmates. Embedded broker (Tansu, in memory), 3 partitions "
-        "per topic. Each phase runs in its own process; memory is its peak resident set.",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"load average {os.getloadavg()[0]:.1f} at the end (the machine is shared: compare "
+        "ratios within one run, not absolute rates across runs).",
+        f"`python -m benchmarks --scale {scale}`: simulator seed "
+        f"{seed}, embedded broker (Tansu, in memory), 3 partitions per "
+        "topic. Each phase runs in its own process; memory is its peak resident set. Every "
+        "ratio is to its floor measured in the same run.",
         "",
-        "## Ingest vs a raw consume loop (same topics, same run)",
-        "",
-        "| topics hold | records | raw loop rec/s | ingest rec/s (with GX gate) | ratio "
-        "(goal ≥ 0.7) | ingest rec/s without the gate's time | ratio | raw loop peak MiB "
-        "| ingest peak MiB (goal < 1024, flat) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        raw, ours = row["raw"], row["ingest"]
-        without_gate = ours["records"] / max(ours["seconds"] - ours["gate_seconds"], 1e-9)
-        lines.append(
-            f"| {row['label']} | {ours['records']:,} | {raw['rate']:,.0f} | {ours['rate']:,.0f} "
-            f"| {ours['rate'] / raw['rate']:.2f} | {without_gate:,.0f} "
-            f"| {without_gate / raw['rate']:.2f} | {raw['peak_rss_mib']:,.0f} "
-            f"| {ours['peak_rss_mib']:,.0f} |"
-        )
-    lines += [
-        "",
-        "## dbt build of every model and test (goal: full rebuild < 60 s, < 4 GiB)",
-        "",
-        "| build | decisions (person × round) | people in custody | seconds | dbt peak MiB |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for build in builds:
-        lines.append(
-            f"| {build['label']} | {build['records']:,} | {build['in_custody']:,} "
-            f"| {build['seconds']:.1f} | {build['dbt_peak_rss_mib']:,.0f} |"
-        )
-    if "report" in builds[-1]:
-        lines += [
+        f"| measure (floor) | {heads} | goal |",
+        f"|---|{bar}|---|",
+        line("records published", [f"{r['publish']['records']:,}" for r in sizes], ""),
+        line(
+            "`clemency ingest` rec/s ÷ bare kafka-python consume loop, GX gate included",
+            [_ratio(r["ingest"]["rate"], r["raw"]["rate"]) for r in sizes],
+            "≥ 0.7",
+        ),
+        line(
+            "ingest peak MiB (its process + its worker process)",
+            [
+                f"{r['ingest']['peak_rss_mib'] + r['ingest'].get('worker_peak_rss_mib', 0):,.0f}"
+                for r in sizes
+            ],  # fmt: skip
+            "< 1024, flat",
+        ),
+        line(
+            "publishing rec/s ÷ bare kafka-python producer loop",
+            [_ratio(r["publish"]["rate"], r["bare_produce"]["rate"]) for r in sizes],
             "",
-            f"Round 2025-2 report (HTML + XLSX + PDF) over these marts: "
-            f"{builds[-1]['report']['seconds']:.1f} s, peak "
-            f"{builds[-1]['report']['peak_rss_mib']:,.0f} MiB.",
-        ]
-    lines += [
+        ),
+        line("dbt full build, s", [f"{r['full_build']['seconds']:.1f}" for r in sizes], ""),
+        line(
+            "next day ÷ full build",
+            [_ratio(r["next_day"]["seconds"], r["full_build"]["seconds"]) for r in sizes],
+            "≤ 0.25",
+        ),
+        line(
+            f"{n}-day backfill ÷ {n} × full build",
+            [_ratio(r["backfill"]["seconds"], n * r["full_build"]["seconds"]) for r in sizes],
+            "far below 1",
+        ),
         "",
-        "Publishing (simulate + validate + send, acks=all; the national day's time includes "
-        "simulating the whole history to pick out that day's events):",
+        f"Small run (`clemency ingest` over {small['records']:,} new records, the whole "
+        f"process): {small['ingest']['seconds']:.1f} s wall, goal ≤ 3 s; the bare consume "
+        f"loop's process over the same records: {small['floor']['seconds']:.1f} s "
+        f"(ratio {_ratio(small['ingest']['seconds'], small['floor']['seconds'])}).",
+        *_compared(sizes, small, compare),
         "",
+        "## The figures behind the ratios",
+        "",
+        f"| | {heads} |",
+        f"|---|{bar}|",
     ]
-    for row in rows:
-        p = row["published"]
-        lines.append(
-            f"- {row['label']}: {p['records']:,} events in {p['seconds']:.1f} s "
-            f"({p['rate']:,.0f}/s), peak {p['peak_rss_mib']:,.0f} MiB"
-        )
+    figures = [
+        ("bare consume loop rec/s", lambda r: f"{r['raw']['rate']:,.0f}"),
+        ("ingest rec/s", lambda r: f"{r['ingest']['rate']:,.0f}"),
+        (
+            "of which the gate, s (in the worker, beside reading)",
+            lambda r: f"{r['ingest']['gate_seconds']:.1f}",
+        ),  # fmt: skip
+        ("bare consume loop peak MiB", lambda r: f"{r['raw']['peak_rss_mib']:,.0f}"),
+        ("bare producer loop rec/s", lambda r: f"{r['bare_produce']['rate']:,.0f}"),
+        (
+            "publishing rec/s (simulate + validate + send, acks=all)",
+            lambda r: f"{r['publish']['rate']:,.0f}",
+        ),  # fmt: skip
+        (
+            "dbt full build s / peak MiB",
+            lambda r: (
+                f"{r['full_build']['seconds']:.1f} / {r['full_build']['dbt_peak_rss_mib']:,.0f}"
+            ),
+        ),  # fmt: skip
+        ("next day s", lambda r: f"{r['next_day']['seconds']:.1f}"),
+        (f"{n}-day backfill s", lambda r: f"{r['backfill']['seconds']:.1f}"),
+    ]
+    lines += [f"| {name} | {' | '.join(cell(r) for r in sizes)} |" for name, cell in figures]
     REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines) + "\n"
+    notes = _kept_notes()
+    REPORT.write_text(text + notes, encoding="utf-8")
     print(f"wrote {REPORT}")
+
+
+def _compared(sizes: list[dict], small: dict, compare: Path | None) -> list[str]:
+    """With --compare-with: the other checkout's ingest beside this one, same records."""
+    if compare is None:
+        return []
+    cells = [
+        f"{_ratio(r['compared']['rate'], r['raw']['rate'])} → "
+        f"{_ratio(r['ingest']['rate'], r['raw']['rate'])}"
+        for r in sizes
+    ]
+    at = ", ".join(f"{r['inmates']:,}" for r in sizes)
+    return [
+        "",
+        f"Compared with the ingest of `{compare}` (`--compare-with`), same records, same run "
+        f"(before → after): ingest ÷ bare consume loop {', '.join(cells)} at {at} inmates; "
+        f"small run {small['compared']['seconds']:.1f} s → {small['ingest']['seconds']:.1f} s "
+        "wall.",
+    ]
+
+
+NOTES = "## Reading these figures"
+
+
+def _kept_notes() -> str:
+    """The hand-written notes below the generated tables survive a new run."""
+    if not REPORT.exists():
+        return ""
+    text = REPORT.read_text(encoding="utf-8")
+    return "\n" + text[text.index(NOTES) :] if NOTES in text else ""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # ~15 events a person: 340,000 people passing through the system give > 5 million
-    parser.add_argument("--inmates", type=int, default=340_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="quick",
+                        help="quick: two small sizes, minutes; national: 170k and 340k "
+                        "inmates (5.1M events), hours")  # fmt: skip
+    parser.add_argument("--inmates", type=int, nargs="+", help="sizes instead of the scale's")
+    parser.add_argument("--backfill-days", type=int, help="days instead of the scale's")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="also run the ingest (and the small run) of another checkout "
+                        "(e.g. a `git archive` of main) on the same records")  # fmt: skip
     options = parser.parse_args()
+    scale = SCALES[options.scale]
+    sizes = options.inmates or scale["sizes"]
+    days = options.backfill_days or scale["backfill_days"]
+    compare = options.compare_with.resolve() if options.compare_with else None
     with tempfile.TemporaryDirectory(prefix="clemency-bench-") as folder:
-        rows = ingest_benchmark(options.inmates, options.seed, Path(folder))
-        builds = transform_benchmark(Path(folder))
-    write_report(rows, builds, options.inmates)
+        workdir = Path(folder)
+        small = small_run_benchmark(options.seed, workdir)
+        if compare is not None:
+            small["compared"] = small_run_benchmark(options.seed, workdir, compare)["ingest"]
+        rows = [size_benchmark(inmates, options.seed, workdir, days, compare) for inmates in sizes]
+    write_report(rows, small, options.scale, days, options.seed, compare)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,44 @@ def publish(bootstrap: str, inmates: int, seed: int, only_recorded_on: str | Non
     return {"records": report.sent, "seconds": time.perf_counter() - started}
 
 
+FLOOR_PREFIX = "floor."  # the bare producer loop's own topics: the data topics stay clean
+
+
+def bare_produce(bootstrap: str, inmates: int, seed: int) -> dict:
+    """The publishing floor: the same simulated events, encoded and sent by a bare
+    kafka-python producer (the pipeline's producer settings, no contract check) to topics
+    of their own with as many partitions."""
+    from kafka import KafkaAdminClient, KafkaProducer
+    from kafka.admin import NewTopic
+
+    from clemency.contracts import topics
+    from clemency.ingest.publish import encode
+    from producers.simulator import SimulationConfig, simulate
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(FLOOR_PREFIX + topic, 3, 1) for topic in topics()])
+    admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_in_flight_requests_per_connection=1,
+        linger_ms=20,
+        batch_size=256 * 1024,
+    )
+    from clemency.contracts import event_type, message_key
+
+    started, sent = time.perf_counter(), 0
+    for event in simulate(SimulationConfig(inmates=inmates, seed=seed)):
+        topic = event_type(event["event_type"], event["schema_version"]).topic
+        producer.send(FLOOR_PREFIX + topic, key=message_key(event).encode(), value=encode(event))
+        sent += 1
+    producer.flush()
+    seconds = time.perf_counter() - started
+    producer.close()
+    return {"records": sent, "seconds": seconds}
+
+
 def raw_consume(bootstrap: str, group: str) -> dict:
     """The floor: a kafka-python loop that reads every record and does nothing with it."""
     from kafka import TopicPartition
@@ -66,7 +104,11 @@ def ingest(bootstrap: str, lake: str, group: str) -> dict:
     started = time.perf_counter()
     result = run_ingest(bootstrap, Lake(Path(lake)), group_id=group)
     seconds = time.perf_counter() - started - 1.5  # the three idle polls that ended the run
+    import resource
+
     return {
+        # the worker process (clemency.ingest.worker), when the run used one
+        "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "records": result.total("consumed"),
         "landed": result.total("landed"),
         "quarantined": result.total("quarantined"),
@@ -75,8 +117,54 @@ def ingest(bootstrap: str, lake: str, group: str) -> dict:
     }
 
 
+def cli_ingest(bootstrap: str, lake: str, code: str) -> dict:
+    """`clemency ingest` (of the checkout at `code`) as an operator runs it: a process of its own,
+    wall time."""
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "CLEMENCY_BOOTSTRAP_SERVERS": bootstrap,
+        "CLEMENCY_LAKE": lake,
+        "PYTHONPATH": code,
+    }
+    command = [sys.executable, "-c", "from clemency.cli import main; main()", "ingest"]
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=code, check=True, stdout=subprocess.DEVNULL)
+    return {"records": 0, "seconds": time.perf_counter() - started}
+
+
+def cli_raw_consume(bootstrap: str, group: str) -> dict:
+    """The small run's floor: the bare consume loop in a process of its own, wall time."""
+    import subprocess
+
+    arguments = json.dumps({"bootstrap": bootstrap, "group": group})
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.phases", "raw_consume", arguments],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return {"records": 0, "seconds": time.perf_counter() - started}
+
+
+def backfill(lake: str, first_day: str, days: int) -> dict:
+    """A backfill of `days` days from `first_day`: today one full build per day. (Switch
+    this to the multi-day build when `clemency.transform` has one.)"""
+    from clemency.lake.layout import Lake
+    from clemency.transform.dbt import transform as run_transform
+
+    built, first = Lake(Path(lake)), dt.date.fromisoformat(first_day)
+    started = time.perf_counter()
+    for day in range(days):
+        run_transform(built, first + dt.timedelta(days=day))
+    return {"records": days, "seconds": time.perf_counter() - started}
+
+
 def transform(lake: str, as_of: str) -> dict:
-    """A full dbt build of every model and test over the lake, for one as-of date."""
+    """A dbt build of every model and test over the lake, for one as-of date (a full build
+    today; switch to the incremental API when `clemency.transform` has one)."""
     import resource
 
     import duckdb
@@ -118,6 +206,10 @@ def report(lake: str, round_id: str) -> dict:
 
 PHASES = {
     "publish": publish,
+    "bare_produce": bare_produce,
+    "cli_ingest": cli_ingest,
+    "cli_raw_consume": cli_raw_consume,
+    "backfill": backfill,
     "raw_consume": raw_consume,
     "ingest": ingest,
     "transform": transform,

@@ -3,31 +3,33 @@
 One ingest at a time per lake (`clemency.lake.locks`). For every partition: start at the
 later of the committed offset and the lake's own position (`clemency.lake.positions`),
 refusing to start when the broker's log does not hold what the lake expects; remove only the
-files a crashed run left past the lake's position; read until caught up; validate each chunk
-in memory (the Great Expectations gate) and land it atomically, raw and quarantine, then move
-the lake's position, then commit the offset. Every consumed record ends in exactly one place:
-raw or quarantine (and its dead-letter topic).
+files a crashed run left past the lake's position; read until caught up; decode and
+validate each chunk in memory (the Great Expectations gate; in a worker process beside the
+consumer on a large backlog, `clemency.ingest.worker`) and land it atomically, raw and
+quarantine, then move the lake's position, then commit the offset. Every consumed record
+ends in exactly one place: raw or quarantine (and its dead-letter topic).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaTimeoutError
 
 from clemency.contracts import topics as data_topics
 from clemency.errors import PipelineError
+from clemency.ingest.chunk import Processed
 from clemency.ingest.partition_writer import TopicPartitionWriter
+from clemency.ingest.worker import InProcess, WorkerProcess
 from clemency.kafka.clients import INGEST_GROUP, new_consumer, new_producer
 from clemency.lake import locks
 from clemency.lake.audit import audited, file_entry, new_run_id
@@ -48,6 +50,11 @@ log = logging.getLogger(__name__)
 
 # How long to wait for the one record that proves a broker's log continues the lake.
 PROBE_TIMEOUT_S = 10.0
+# Groups of chunks sealed and not yet landed, at most: what was read and is not durable.
+MAX_IN_FLIGHT = 2
+# A backlog from which a worker process pays for itself (its start and GX import take
+# seconds, overlapped with the group join; below this the run processes chunks itself).
+PARALLEL_FROM_RECORDS = 50_000
 
 
 @dataclass
@@ -76,8 +83,8 @@ class IngestRun:
         bootstrap_servers: str,
         lake: Lake,
         topics: Iterable[str] | None = None,
-        chunk_records: int = 20_000,
-        max_buffered_records: int = 60_000,
+        chunk_records: int = 30_000,
+        max_buffered_records: int = 100_000,
         max_records: int | None = None,
         idle_polls: int = 3,
         poll_timeout_ms: int = 500,
@@ -85,6 +92,7 @@ class IngestRun:
         gate: bool = True,
         security: KafkaSecurity | None = None,
         lock_timeout_s: float = 0.0,
+        parallel: bool | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.security = security  # TLS/SASL for both clients; None is PLAINTEXT
@@ -98,6 +106,9 @@ class IngestRun:
         self.group_id = group_id
         self.gate = gate
         self.lock_timeout_s = lock_timeout_s
+        self.parallel = parallel  # process chunks in a worker process; None: by backlog
+        self.processor: InProcess | WorkerProcess | None = None
+        self._in_flight: deque[list[TopicPartitionWriter]] = deque()  # sealed, in order
         self.run_id = new_run_id()
         self.gate_result: GateResult | None = None
         self.gate_seconds = 0.0
@@ -125,8 +136,9 @@ class IngestRun:
 
                 self.gate_result = new_gate_result(self.run_id)
             started = time.monotonic()
+            self.processor = self._processor(consumer, writers)
             self._consume(consumer, dead_letters, writers)
-            self._land(consumer, dead_letters, list(writers.values()))
+            self._land_all(consumer, dead_letters)
             result.gate, result.gate_seconds = self.gate_result, self.gate_seconds
             self._count_duplicates(ledgers)
             elapsed = time.monotonic() - started
@@ -138,8 +150,28 @@ class IngestRun:
                 result.gate.raise_for_critical()  # after the ledger: the run is on record
             return result
         finally:
+            if self.processor is not None:
+                self.processor.close()
             dead_letters.close(timeout=10)
             consumer.close(autocommit=False)
+
+    def _processor(
+        self, consumer: KafkaConsumer, writers: dict[TopicPartition, TopicPartitionWriter]
+    ) -> InProcess | WorkerProcess:
+        """A worker process when the backlog is worth a second process, else this one.
+
+        The backlog is the log end minus each start offset: an estimate (a high watermark
+        can be short, more can arrive), good enough to choose where chunks are processed."""
+        if self.parallel is not None:
+            parallel = self.parallel
+        else:
+            ends = consumer.end_offsets(list(writers)) if writers else {}
+            backlog = sum(max(0, ends[tp] - ledger.offset_from) for tp, ledger in
+                          self.ledgers.items() if tp in ends)  # fmt: skip
+            if self.max_records is not None:
+                backlog = min(backlog, self.max_records)
+            parallel = backlog >= PARALLEL_FROM_RECORDS
+        return WorkerProcess(self.gate) if parallel else InProcess(self.gate)
 
     def _connect(self) -> tuple[KafkaConsumer, KafkaProducer]:
         try:
@@ -295,15 +327,36 @@ class IngestRun:
                 writer = writers[tp]
                 for message in messages:
                     writer.add(message)
-                    consumed += 1
-                if len(writer) >= self.chunk_records:
-                    self._land(consumer, dead_letters, [writer])
+                consumed += len(messages)
+            for topic in {tp.topic for tp in batch}:
+                if sum(len(w) for w in self._of_topic(topic)) >= self.chunk_records:
+                    self._seal(topic)
             # Memory stays bounded however many partitions there are: past the cap,
-            # the fullest buffer is landed early (a smaller file, same guarantees).
+            # the fullest topic is sealed early (smaller files, same guarantees).
             while sum(map(len, writers.values())) > self.max_buffered_records:
-                self._land(consumer, dead_letters, [max(writers.values(), key=len)])
+                self._seal(max(writers.values(), key=len).tp.topic)
+            self._land_processed(consumer, dead_letters)
             if self.max_records is not None and consumed >= self.max_records:
                 return
+
+    def _of_topic(self, topic: str) -> list[TopicPartitionWriter]:
+        return [writer for writer in self.writers if writer.tp.topic == topic]
+
+    def _seal(self, topic: str) -> None:
+        """Hand the topic's buffers over for processing (decode and gate), oldest first:
+        its partitions together, so each suite runs once over all of them."""
+        assert self.processor is not None
+        group = [writer for writer in self._of_topic(topic) if len(writer)]
+        if group:
+            self.processor.submit([writer.seal() for writer in group])
+            self._in_flight.append(group)
+
+    def _land_processed(self, consumer: KafkaConsumer, dead_letters: KafkaProducer) -> None:
+        """Land every group of chunks already processed, and wait for the oldest while more
+        than MAX_IN_FLIGHT groups are out (what is read and not landed stays bounded)."""
+        assert self.processor is not None
+        while self._in_flight and (len(self._in_flight) > MAX_IN_FLIGHT or self.processor.ready()):
+            self._land(consumer, dead_letters, self._in_flight[0])
 
     def _land(
         self,
@@ -311,41 +364,43 @@ class IngestRun:
         dead_letters: KafkaProducer,
         writers: list[TopicPartitionWriter],
     ) -> None:
-        """Validate the writers' chunks (one gate call per topic), then land each."""
-        pending = [writer for writer in writers if len(writer)]
-        refused = self._validate(pending) if self.gate_result is not None else {}
-        for writer in pending:
-            writer.land(consumer, dead_letters, refused.get(writer.tp))
-        if self.gate_result is not None and pending:
+        """Land the oldest chunk of each of `writers` (sealing its topic first when it has
+        nothing sealed), taking processed groups in the order they went out."""
+        assert self.processor is not None
+        landed: set[int] = set()  # writers whose chunk this call landed (by id)
+        for writer in writers:
+            if not writer.pending or id(writer) in landed:
+                continue
+            if not writer.sealed:
+                self._seal(writer.tp.topic)
+            # groups come back in the order they were sealed: land those before it too
+            while self._in_flight:
+                group = self._in_flight.popleft()
+                self._land_group(consumer, dead_letters, group, self.processor.result())
+                landed.update(map(id, group))
+                if id(writer) in landed:
+                    break
+
+    def _land_group(
+        self,
+        consumer: KafkaConsumer,
+        dead_letters: KafkaProducer,
+        group: list[TopicPartitionWriter],
+        processed: Processed,
+    ) -> None:
+        for writer, outcome in zip(group, processed.outcomes, strict=True):
+            writer.land(consumer, dead_letters, outcome)
+        if self.gate_result is not None and processed.validated:
             from clemency.validation.gate import write_result
 
+            self.gate_result.files += len(group)
+            self.gate_result.add(processed.suites, processed.validated_rows)
+            self.gate_seconds += processed.gate_seconds
             write_result(self.lake, self.gate_result)
 
-    def _validate(
-        self, writers: list[TopicPartitionWriter]
-    ) -> dict[TopicPartition, dict[int, list[str]]]:
-        """Run the gate over the chunks in memory; return the refused rows' reason codes."""
-        from clemency.validation.gate import row_failures, validate_batch
-
-        assert self.gate_result is not None
-        started = time.monotonic()
-        refused: dict[TopicPartition, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-        by_topic: dict[str, list[TopicPartitionWriter]] = defaultdict(list)
-        for writer in writers:
-            if writer.raw:
-                by_topic[writer.tp.topic].append(writer)
-        for topic, group in sorted(by_topic.items()):
-            frame = pa.concat_tables([writer.raw_table() for writer in group]).to_pandas()
-            self.gate_result.files += len(group)
-            results = validate_batch(topic, frame)
-            self.gate_result.add(results, len(frame))
-            for failure in row_failures(results):
-                if failure.topic is None or failure.partition is None or failure.offset is None:
-                    continue  # raw rows always have coordinates; this names no row
-                tp = TopicPartition(failure.topic, failure.partition)
-                refused[tp][failure.offset].append(failure.reason_code)
-        self.gate_seconds += time.monotonic() - started
-        return refused
+    def _land_all(self, consumer: KafkaConsumer, dead_letters: KafkaProducer) -> None:
+        while pending := [writer for writer in self.writers if writer.pending]:
+            self._land(consumer, dead_letters, pending)
 
     @property
     def _landed_raw_files(self) -> list[Path]:

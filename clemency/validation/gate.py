@@ -1,4 +1,7 @@
-"""The validation gate: Great Expectations suites over landed raw files, results kept per run.
+"""The validation gate: Great Expectations suites over raw rows, results kept per run.
+
+The ingest runs it over each chunk in memory before the chunk lands (`validate_batch`);
+`clemency validate` over the landed files (`validate_lake`).
 
 Every raw row goes through the envelope suite, and through its topic's family suite. A
 failed `critical` expectation means the batch cannot be trusted: `raise_for_critical` stops
@@ -232,9 +235,15 @@ def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
-def _run_suite(dataset: str, frame: pd.DataFrame):
-    # GX decides about analytics when it is imported, so the switch goes first.
+def import_gx() -> None:
+    """Import Great Expectations (seconds: its own package pulls in SQLAlchemy, SciPy and
+    Altair), with its usage analytics off: GX decides about them when it is imported."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations  # noqa: F401
+
+
+def _run_suite(dataset: str, frame: pd.DataFrame):
+    import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
