@@ -150,21 +150,20 @@ def cli_raw_consume(bootstrap: str, group: str) -> dict:
 
 
 def backfill(lake: str, first_day: str, days: int) -> dict:
-    """A backfill of `days` days from `first_day`: today one full build per day. (Switch
-    this to the multi-day build when `clemency.transform` has one.)"""
+    """A backfill of `days` days from `first_day`, as `clemency transform --from --to` runs
+    it: one lock, one parse, the seeds and raw deliveries staged once, a build per day."""
     from clemency.lake.layout import Lake
-    from clemency.transform.dbt import transform as run_transform
+    from clemency.transform.dbt import transform_range
 
     built, first = Lake(Path(lake)), dt.date.fromisoformat(first_day)
     started = time.perf_counter()
-    for day in range(days):
-        run_transform(built, first + dt.timedelta(days=day))
+    transform_range(built, first, first + dt.timedelta(days=days - 1))
     return {"records": days, "seconds": time.perf_counter() - started}
 
 
 def transform(lake: str, as_of: str) -> dict:
-    """A dbt build of every model and test over the lake, for one as-of date (a full build
-    today; switch to the incremental API when `clemency.transform` has one)."""
+    """A dbt build of every model and test over the lake, for one as-of date (incremental:
+    staging takes only raw files it has not staged; the first build of a lake is full)."""
     import resource
 
     import duckdb
