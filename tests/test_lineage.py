@@ -125,8 +125,9 @@ def test_every_dbt_model_has_an_event_naming_its_inputs_and_outputs(built):
             p.replace(".", "_") for p in parents
         }, uid
 
-    # A raw source points at the lake folder where the ingest events carry the offsets.
-    staging = completes["model.clemency.stg_court__amnesty_grants"]
+    # A raw source points at the lake folder where the ingest events carry the offsets (the
+    # delivery models read the raw sources; staging reads the deliveries)
+    staging = completes["model.clemency.stg_raw__court_deliveries"]
     (source,) = [i for i in staging["inputs"] if ".raw." in i["name"]]
     (link,) = source["facets"]["symlinks"]["identifiers"]
     assert link["name"] == str(lake.raw / "court.events")
