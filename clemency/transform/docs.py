@@ -62,7 +62,7 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
     manifest = lake.dbt_target / "manifest.json"
     stamp = lake.dbt_target / "docs-fingerprint"
     try:
-        fingerprint = manifest_fingerprint(manifest)
+        fingerprint = manifest_fingerprint(manifest, lake)
         if lake.dbt_docs_site.exists() and _read(stamp) == fingerprint:
             return "unchanged"
         started = time.monotonic()
@@ -82,9 +82,14 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
         return f"not published: {first_line(error)}"
 
 
-def manifest_fingerprint(manifest: Path) -> str:
-    """SHA-256 of the manifest without what changes between builds of one project."""
-    data = json.loads(manifest.read_text(encoding="utf-8"))
+def manifest_fingerprint(manifest: Path, lake: Lake | None = None) -> str:
+    """SHA-256 of the manifest without what changes between builds of one project: also
+    where the lake is (dbt's vars and the raw sources' locations name it; the page shows
+    it as `$CLEMENCY_LAKE`), so a lake moved or copied elsewhere keeps its page."""
+    text = manifest.read_text(encoding="utf-8")
+    if lake is not None:
+        text = text.replace(str(lake.root.absolute()), "$CLEMENCY_LAKE")
+    data = json.loads(text)
     version = data.pop("metadata", {}).get("dbt_version")
     digest = hashlib.sha256(f"{version}|{REWRITE_VERSION}|".encode())
     digest.update(json.dumps(_stable(data), sort_keys=True).encode())
