@@ -184,7 +184,7 @@ def synthetic_work_release(facilities: int, custody: int, seed: int) -> duckdb.D
                 "province": facility["province"], "status": status,
                 "is_placed_on_work_release": placed, "nearest_site_km": nearest,
                 "work_release_site_id": rng.choice(sites)["site_id"] if placed else None,
-                "unmet_criteria": unmet, "policy_id": "NQ54", "rule_version": "54.v1",
+                "unmet_criteria": unmet, "policy_id": "wr-2022", "rule_version": "wr-2022.v1",
                 "as_of_date": dt.date(YEAR, 10, 1)})  # fmt: skip
         for site in sites:
             placements = rng.randint(0, 40)
