@@ -195,8 +195,9 @@ def round_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
 def status_counts(
     con: duckdb.DuckDBPyConnection, round_id: str, by: str | None = None
 ) -> dict[str, Counter]:
-    """People per status, overall (key "") or by agency / province / facility_id."""
-    if by not in (None, "agency", "province", "facility_id", "nationality"):
+    """People per status, overall (key "") or by agency / province / facility_id /
+    nationality / review_channel ("" when the column is empty)."""
+    if by not in (None, "agency", "province", "facility_id", "nationality", "review_channel"):
         raise ValueError(f"cannot group by {by!r}")
     key = "''" if by is None else f"coalesce({by}, '')"
     result: dict[str, Counter] = defaultdict(Counter)
@@ -595,19 +596,6 @@ def status_atoms(
         "status, count(*) FROM amnesty WHERE round_id = ? GROUP BY ALL ORDER BY ALL",
         [round_id],
     )
-
-
-def status_by_channel(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Counter]:
-    """People per review channel ("" when none) and status."""
-    result: dict[str, Counter] = defaultdict(Counter)
-    for channel, status, people in _rows(
-        con,
-        "SELECT coalesce(review_channel, ''), status, count(*) FROM amnesty WHERE round_id = ? "
-        "GROUP BY ALL",
-        [round_id],
-    ):
-        result[channel][status] += people
-    return dict(result)
 
 
 def reason_atoms(

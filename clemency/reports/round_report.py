@@ -231,7 +231,7 @@ def channel_rows(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
     when some decision has no channel. With the courts among them the rows add up to the
     national figures, so a court's count is no difference of printed totals."""
     seeded = list(d.review_channels())
-    seen = set(d.status_by_channel(con, round_id))
+    seen = set(d.status_counts(con, round_id, "review_channel"))
     rows = [*seeded, *sorted(seen - set(seeded) - {""})]
     return rows + ([""] if "" in seen else [])
 
@@ -360,7 +360,7 @@ def _status_sections(
     national_table.chart_data = {"title": t("chart_statuses", lang), "items": bars}
     register_chart(model, national_table, [("status", {"status": s}) for s in STATUSES])
 
-    by_channel = d.status_by_channel(con, round_id)
+    by_channel = d.status_counts(con, round_id, "review_channel")
     channels = channel_rows(con, round_id)
     # The review channels of Decision 1244: MoPS, MND, and the courts for people on
     # suspension (by court in their own table). Every status table is a marginal of the
