@@ -7,6 +7,7 @@ without one; the checks at the end of this file hold every test to that.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shlex
 import shutil
@@ -86,12 +87,25 @@ DEMO_INMATES, DEMO_SEED = 300, 11
 
 @pytest.fixture(scope="session")
 def demo_lake_template(tmp_path_factory) -> Lake:
+    """Read it, never write it: copy it (`copy_of_demo_lake`) to change anything.
+
+    Under pytest-xdist (`make test` runs two workers) the workers share one template: the
+    first to ask builds it under the run's common temporary folder, holding a file lock
+    the other waits on."""
     from clemency.demo import run_demo
     from clemency.settings import load_settings
 
-    root = tmp_path_factory.mktemp("demo-template") / "lake"
-    settings = load_settings({"CLEMENCY_LAKE": str(root)})
-    run_demo(settings, inmates=DEMO_INMATES, seed=DEMO_SEED, as_of=DEMO_AS_OF)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "demo-template"
+    root, ready = folder / "lake", folder / "built"
+    with open(shared / "demo-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not ready.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker killed half-way
+            settings = load_settings({"CLEMENCY_LAKE": str(root)})
+            run_demo(settings, inmates=DEMO_INMATES, seed=DEMO_SEED, as_of=DEMO_AS_OF)
+            ready.touch()
     return Lake(root)
 
 

@@ -8,7 +8,7 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, DEMO_AS_OF, DEMO_INMATES, DEMO_SEED
 
 from clemency.demo import run_demo
 from clemency.lake.audit import load_runs
@@ -20,19 +20,17 @@ from producers.simulator import SimulationConfig, simulate
 
 pytestmark = pytest.mark.broker
 
-AS_OF = dt.date(2025, 11, 30)
-INMATES, SEED = 300, 11
+AS_OF, INMATES, SEED = DEMO_AS_OF, DEMO_INMATES, DEMO_SEED
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory) -> list[tuple[dict, Lake]]:
-    """The whole demo slice twice, each on its own fresh broker and lake."""
-    runs = []
-    for attempt in ("first", "second"):
-        settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp(attempt))})
-        outputs = run_demo(settings, inmates=INMATES, seed=SEED, as_of=AS_OF)
-        runs.append((outputs, settings.lake))
-    return runs
+def two_runs(tmp_path_factory, demo_lake_template) -> list[tuple[dict, Lake]]:
+    """The whole demo slice twice, each on its own fresh broker and lake: this module's
+    run, then the session's (tests/conftest.py; the same inmates, seed and as-of date),
+    which is only read here."""
+    settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp("first"))})
+    outputs = run_demo(settings, inmates=INMATES, seed=SEED, as_of=AS_OF)
+    return [(outputs, settings.lake), ({}, demo_lake_template)]
 
 
 def test_demo_slice_end_to_end(two_runs):

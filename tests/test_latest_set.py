@@ -16,21 +16,19 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import DEMO_AS_OF, copy_of_demo_lake
 
-from clemency.demo import run_demo
 from clemency.lake.audit import sha256_of
 from clemency.lake.layout import Lake
-from clemency.settings import load_settings
 from clemency.transform.dbt import TransformError, failed_node, transform
 
-AS_OF = dt.date(2025, 11, 30)
+AS_OF = DEMO_AS_OF
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Lake:
-    settings = load_settings({"CLEMENCY_LAKE": str(tmp_path_factory.mktemp("latest"))})
-    run_demo(settings, inmates=200, seed=5, as_of=AS_OF)
-    return settings.lake
+def built(tmp_path_factory, demo_lake_template) -> Lake:
+    """This module's copy of the session's demo lake (tests/conftest.py)."""
+    return copy_of_demo_lake(demo_lake_template, tmp_path_factory.mktemp("latest"))
 
 
 @pytest.mark.slow

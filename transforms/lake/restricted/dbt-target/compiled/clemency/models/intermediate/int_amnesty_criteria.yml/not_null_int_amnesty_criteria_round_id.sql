@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select round_id
+from "warehouse"."main"."int_amnesty_criteria"
+where round_id is null
+
+

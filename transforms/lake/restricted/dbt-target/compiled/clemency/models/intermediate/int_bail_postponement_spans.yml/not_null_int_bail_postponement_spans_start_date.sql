@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select start_date
+from "warehouse"."main"."int_bail_postponement_spans"
+where start_date is null
+
+

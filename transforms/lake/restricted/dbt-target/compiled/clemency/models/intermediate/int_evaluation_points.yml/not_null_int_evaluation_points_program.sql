@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select program
+from "warehouse"."main"."int_evaluation_points"
+where program is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select policy_id
+from "warehouse"."main"."int_work_release_facts"
+where policy_id is null
+
+

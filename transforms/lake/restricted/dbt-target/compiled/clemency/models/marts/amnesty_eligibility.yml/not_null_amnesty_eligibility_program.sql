@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select program
+from "warehouse"."main"."amnesty_eligibility"
+where program is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select rule_version
+from "warehouse"."main"."amnesty_eligibility"
+where rule_version is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select status
+from "warehouse"."main"."amnesty_eligibility"
+where status is null
+
+

@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    person_key as unique_field,
+    count(*) as n_records
+
+from "warehouse"."main"."person_status"
+where person_key is not null
+group by person_key
+having count(*) > 1
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select status
+from "warehouse"."main"."round_funnel"
+where status is null
+
+

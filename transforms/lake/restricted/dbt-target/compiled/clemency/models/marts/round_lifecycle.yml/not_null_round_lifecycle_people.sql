@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select people
+from "warehouse"."main"."round_lifecycle"
+where people is null
+
+

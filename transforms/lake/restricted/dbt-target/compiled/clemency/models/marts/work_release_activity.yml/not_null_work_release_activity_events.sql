@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select events
+from "warehouse"."main"."work_release_activity"
+where events is null
+
+

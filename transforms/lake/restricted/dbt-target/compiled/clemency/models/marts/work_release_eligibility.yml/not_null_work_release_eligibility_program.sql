@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select program
+from "warehouse"."main"."work_release_eligibility"
+where program is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select rule_version
+from "warehouse"."main"."work_release_eligibility"
+where rule_version is null
+
+

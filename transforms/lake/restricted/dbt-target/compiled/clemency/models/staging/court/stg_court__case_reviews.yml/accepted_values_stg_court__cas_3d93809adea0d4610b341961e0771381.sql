@@ -1,0 +1,22 @@
+
+    
+    
+
+with all_values as (
+
+    select
+        review_kind as value_field,
+        count(*) as n_records
+
+    from "warehouse"."main"."stg_court__case_reviews"
+    group by review_kind
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'cassation','reopening'
+)
+
+

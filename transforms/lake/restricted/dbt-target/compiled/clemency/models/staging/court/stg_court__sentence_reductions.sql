@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    
+    select
+        event_id,
+        person_id,
+        entity_key,
+        occurred_at,
+        recorded_at,
+        source_id,
+        payload,
+        kafka_topic,
+        kafka_partition,
+        kafka_offset
+    from "warehouse"."main"."stg_raw__court_deliveries"
+    where is_first_delivery
+        and event_type = 'sentence.reduced'
+        and cast(recorded_at as date) <= (select max(as_of_date) from "warehouse"."main"."stg_run__as_of_dates")
+
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        event_id,
+        person_id,
+        payload ->> '$.case_id' as case_id,
+
+        ---------- reduction
+        cast(payload ->> '$.months' as integer) as reduction_months,
+        cast(payload ->> '$.life_to_term_months' as integer) as life_to_term_months,
+
+        ---------- dates
+        cast(payload ->> '$.decision_date' as date) as decision_date,
+        occurred_at,
+        recorded_at,
+
+        ---------- lineage
+        kafka_topic,
+        kafka_partition,
+        kafka_offset
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select is_corruption
+from "warehouse"."main"."stg_court__sentences_imposed"
+where is_corruption is null
+
+

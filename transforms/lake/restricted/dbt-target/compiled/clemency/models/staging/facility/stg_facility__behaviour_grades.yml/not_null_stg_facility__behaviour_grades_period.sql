@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select period
+from "warehouse"."main"."stg_facility__behaviour_grades"
+where period is null
+
+

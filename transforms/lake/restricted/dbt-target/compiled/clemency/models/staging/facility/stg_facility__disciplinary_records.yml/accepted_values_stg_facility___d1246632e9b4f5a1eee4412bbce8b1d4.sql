@@ -1,0 +1,22 @@
+
+    
+    
+
+with all_values as (
+
+    select
+        severity as value_field,
+        count(*) as n_records
+
+    from "warehouse"."main"."stg_facility__disciplinary_records"
+    group by severity
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'reprimand','warning','disciplinary_room'
+)
+
+

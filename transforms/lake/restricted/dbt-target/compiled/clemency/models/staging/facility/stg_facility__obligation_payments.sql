@@ -1,0 +1,50 @@
+with
+
+source as (
+
+    
+    select
+        event_id,
+        person_id,
+        entity_key,
+        occurred_at,
+        recorded_at,
+        source_id,
+        payload,
+        kafka_topic,
+        kafka_partition,
+        kafka_offset
+    from "warehouse"."main"."stg_raw__facility_deliveries"
+    where is_first_delivery
+        and event_type = 'obligation.paid'
+        and cast(recorded_at as date) <= (select max(as_of_date) from "warehouse"."main"."stg_run__as_of_dates")
+
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        event_id,
+        person_id,
+
+        ---------- payment
+        payload ->> '$.kind' as obligation_kind,
+        cast(payload ->> '$.amount_vnd' as bigint) as amount_vnd,
+
+        ---------- dates
+        cast(payload ->> '$.date' as date) as paid_date,
+        occurred_at,
+        recorded_at,
+
+        ---------- lineage
+        kafka_topic,
+        kafka_partition,
+        kafka_offset
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select transfer_date
+from "warehouse"."main"."stg_facility__transfers"
+where transfer_date is null
+
+

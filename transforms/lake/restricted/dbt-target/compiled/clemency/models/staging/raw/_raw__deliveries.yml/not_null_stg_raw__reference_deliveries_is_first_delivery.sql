@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select is_first_delivery
+from "warehouse"."main"."stg_raw__reference_deliveries"
+where is_first_delivery is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select round_id
+from "warehouse"."main"."stg_reference__amnesty_rounds"
+where round_id is null
+
+

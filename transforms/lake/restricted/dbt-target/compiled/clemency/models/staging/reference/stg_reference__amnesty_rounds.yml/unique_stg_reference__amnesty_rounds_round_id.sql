@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    round_id as unique_field,
+    count(*) as n_records
+
+from "warehouse"."main"."stg_reference__amnesty_rounds"
+where round_id is not null
+group by round_id
+having count(*) > 1
+
+

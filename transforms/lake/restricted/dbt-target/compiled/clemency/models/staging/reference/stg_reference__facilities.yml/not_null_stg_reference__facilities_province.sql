@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select province
+from "warehouse"."main"."stg_reference__facilities"
+where province is null
+
+

@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    as_of_date as unique_field,
+    count(*) as n_records
+
+from "warehouse"."main"."stg_run__as_of_dates"
+where as_of_date is not null
+group by as_of_date
+having count(*) > 1
+
+

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select has_barring_review
+from "warehouse"."main"."int_amnesty_facts"
+where has_barring_review is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

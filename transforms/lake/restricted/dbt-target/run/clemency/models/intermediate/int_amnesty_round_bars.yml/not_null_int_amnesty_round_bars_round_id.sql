@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select round_id
+from "warehouse"."main"."int_amnesty_round_bars"
+where round_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

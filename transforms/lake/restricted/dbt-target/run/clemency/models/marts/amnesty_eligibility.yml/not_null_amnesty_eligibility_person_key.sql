@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select person_key
+from "warehouse"."main"."amnesty_eligibility"
+where person_key is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

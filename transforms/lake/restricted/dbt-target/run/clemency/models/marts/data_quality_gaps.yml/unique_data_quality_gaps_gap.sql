@@ -1,0 +1,28 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+select
+    gap as unique_field,
+    count(*) as n_records
+
+from "warehouse"."main"."data_quality_gaps"
+where gap is not null
+group by gap
+having count(*) > 1
+
+
+
+  
+  
+      
+    ) dbt_internal_test

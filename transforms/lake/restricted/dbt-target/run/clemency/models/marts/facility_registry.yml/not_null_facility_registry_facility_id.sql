@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select facility_id
+from "warehouse"."main"."facility_registry"
+where facility_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select as_of_date
+from "warehouse"."main"."round_funnel"
+where as_of_date is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select events
+from "warehouse"."main"."work_release_activity"
+where events is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select policy_id
+from "warehouse"."main"."work_release_eligibility"
+where policy_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

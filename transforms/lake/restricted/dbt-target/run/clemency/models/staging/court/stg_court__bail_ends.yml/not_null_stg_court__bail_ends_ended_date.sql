@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select ended_date
+from "warehouse"."main"."stg_court__bail_ends"
+where ended_date is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

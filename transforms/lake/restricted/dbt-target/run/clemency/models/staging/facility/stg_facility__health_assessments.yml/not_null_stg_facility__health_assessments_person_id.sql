@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select person_id
+from "warehouse"."main"."stg_facility__health_assessments"
+where person_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select start_date
+from "warehouse"."main"."stg_facility__special_statuses"
+where start_date is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

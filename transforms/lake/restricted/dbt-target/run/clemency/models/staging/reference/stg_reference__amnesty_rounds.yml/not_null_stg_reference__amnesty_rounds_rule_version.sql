@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select rule_version
+from "warehouse"."main"."stg_reference__amnesty_rounds"
+where rule_version is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test
