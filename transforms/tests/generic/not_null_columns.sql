@@ -1,9 +1,9 @@
 {% test not_null_columns(model, columns) %}
 {#
     One test for every required column of a model, instead of one `not_null` node per
-    column (dbt's per-node overhead made those most of a steady build's fixed cost). Fails
-    with one row per column that has nulls: the column's name and how many rows it is null
-    in, so a failure says which column. One scan of the model for all of them.
+    column (dbt's per-node overhead made those most of a steady build's fixed cost). One
+    scan of the model; fails with one row per column that has nulls, its name and the rows
+    it is null in, so a failure says which column (`clemency transform` prints them).
 #}
 with
 
@@ -11,7 +11,7 @@ counted as (
 
     select
         {%- for column in columns %}
-        count(*) filter (where {{ adapter.quote(column) }} is null) as {{ adapter.quote('nulls_' ~ loop.index) }}{{ ',' if not loop.last }}
+        count(*) filter (where {{ column }} is null) as nulls_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ model }}
 
@@ -22,7 +22,7 @@ per_column as (
     {%- for column in columns %}
     select
         '{{ column }}' as column_name,
-        {{ adapter.quote('nulls_' ~ loop.index) }} as null_rows
+        nulls_{{ loop.index }} as null_rows
     from counted
     {%- if not loop.last %}
     union all
@@ -31,7 +31,9 @@ per_column as (
 
 )
 
-select column_name, null_rows
+select
+    column_name,
+    null_rows
 from per_column
 where null_rows > 0
 {% endtest %}
