@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clemency.lake import atomic
 from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
 from clemency.transform.dbt import TransformError, ensure_raw_topics, run_dbt
@@ -63,6 +64,7 @@ class DbtRun:
     results: dict[str, dict]  # run_results.json's results, by unique_id
     error: str | None  # run_dbt's TransformError (dbt exits 1 when a unit test fails)
     run_results: Path
+    lake: Lake  # built from an empty raw zone
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def unit_test_run(tmp_path_factory) -> Iterator[DbtRun]:
     if not run_results.exists():  # dbt did not get as far as running the tests
         pytest.fail(f"dbt wrote no {run_results}:\n{error}", pytrace=False)
     results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
-    yield DbtRun({result["unique_id"]: result for result in results}, error, run_results)
+    yield DbtRun({result["unique_id"]: result for result in results}, error, run_results, lake)
 
 
 @pytest.mark.parametrize("unit_test", UNIT_TESTS, ids=[test.name for test in UNIT_TESTS])
@@ -112,3 +114,25 @@ def test_dbt_ran_only_the_unit_tests_the_yml_defines(unit_test_run):
     assert sorted(ran - defined) == [], "unit tests dbt ran that no _unit_tests__*.yml defines"
     if all(result["status"] == "pass" for result in unit_test_run.results.values()):
         assert unit_test_run.error is None  # dbt failed, yet not in any node it reported
+
+
+def test_a_null_in_a_required_column_fails_naming_the_model_and_the_column(
+    unit_test_run, monkeypatch
+):
+    """A model's required columns are checked by one not_null_columns test
+    (transforms/tests/generic/not_null_columns.sql); when one has a null, the one-line error
+    `clemency transform` shows names the test, hence the model, and the column."""
+    lake = unit_test_run.lake
+    write_json = atomic.write_json
+
+    def with_a_null(path, rows, **kwargs):  # the as-of file, with a row without a date
+        if Path(path).name == lake.dbt_as_of_dates.name:
+            rows = [*rows, {"as_of_date": None}]
+        return write_json(path, rows, **kwargs)
+
+    monkeypatch.setattr(atomic, "write_json", with_a_null)
+    with pytest.raises(TransformError) as failed:
+        run_dbt(lake, AS_OF, "test", "--select", "stg_run__as_of_dates")
+    first = str(failed.value).splitlines()[0]
+    assert "test not_null_columns_stg_run__as_of_dates." in first, first
+    assert first.endswith(": null in as_of_date (1 row)"), first

@@ -20,7 +20,7 @@ from conftest import DEMO_AS_OF, copy_of_demo_lake
 
 from clemency.lake.audit import sha256_of
 from clemency.lake.layout import Lake
-from clemency.transform.dbt import TransformError, failed_node, transform
+from clemency.transform.dbt import TransformError, failed_node, transform, warn_stale_sources
 
 AS_OF = DEMO_AS_OF
 
@@ -64,6 +64,27 @@ def test_an_as_of_after_today_or_before_the_first_event_is_refused(built):
     with pytest.raises(TransformError, match="is before the first landed event"):
         transform(lake, dt.date(1800, 1, 1))
     assert lake.latest_as_of() == AS_OF
+
+
+def test_a_stale_source_warns_in_the_build_log_and_never_fails_it(tmp_path, caplog):
+    """The build's source_freshness mart (models/marts/source_freshness.sql) is read after
+    the build: each source it does not judge `pass` is a warning in the log."""
+    import pyarrow as pa
+
+    lake = Lake(tmp_path / "lake")
+    stamp = dt.datetime(2025, 11, 14, tzinfo=dt.UTC)
+    rows = [
+        {"source_name": "raw", "table_name": name, "status": status, "max_loaded_at": stamp,
+         "age_hours": 400.0, "warn_after": "7 day", "error_after": "30 day"}
+        for name, status in (("court_events", "warn"), ("facility_events", "pass"))
+    ]  # fmt: skip
+    lake.restricted_curated.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), lake.restricted_curated / "source_freshness.parquet")
+    with caplog.at_level("WARNING"):
+        stale = warn_stale_sources(lake, AS_OF)
+    assert [row["table_name"] for row in stale] == ["court_events"]
+    assert "source raw.court_events: warn at 2025-11-30" in caplog.text
+    assert "facility_events" not in caplog.text
 
 
 def test_a_dbt_failure_names_its_node_from_run_results(tmp_path):

@@ -485,16 +485,41 @@ def test_annex_counts_records_by_the_vietnam_day(lake, round_files):
 @pytest.mark.broker
 def test_annex_freshness_is_dbt_source_freshness(lake, round_files):
     """The freshness table is dbt's source freshness of the three raw sources at the as-of
-    date (the source_freshness mart, from sources.json), with its thresholds and status."""
+    date: the source_freshness mart, computed in the build, holds what `dbt source
+    freshness` (run by hand, macro duckdb__collect_freshness) reports, with the columns and
+    types the mart had when it was written from dbt's sources.json."""
     import json
 
-    published = {
-        r["table_name"]: r for r in pq.read_table(lake.mart("source_freshness")).to_pylist()
-    }
+    from clemency.transform.dbt import TransformError, run_dbt
+
+    mart = pq.read_table(lake.mart("source_freshness"))
+    assert [(f.name, str(f.type)) for f in mart.schema] == [
+        ("source_name", "string"), ("table_name", "string"), ("status", "string"),
+        ("max_loaded_at", "timestamp[us, tz=UTC]"), ("snapshotted_at", "timestamp[us, tz=UTC]"),
+        ("age_hours", "double"), ("warn_after", "string"), ("error_after", "string"),
+        ("as_of_date", "date32[day]"),
+    ]  # fmt: skip
+    published = {r["table_name"]: r for r in mart.to_pylist()}
     assert set(published) == {"facility_events", "court_events", "reference_events"}
+    try:
+        run_dbt(lake, AS_OF, "source", "freshness")
+    except TransformError:  # dbt exits 1 when a source is past its error_after
+        pass
     results = json.loads((lake.dbt_target / "sources.json").read_text(encoding="utf-8"))
-    statuses = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in results["results"]}
-    assert {name: row["status"] for name, row in published.items()} == statuses
+    by_dbt = {r["unique_id"].rsplit(".", 1)[1]: r for r in results["results"]}
+    assert set(by_dbt) == set(published)
+    for name, row in published.items():
+        dbt_says = by_dbt[name]
+        criteria = {k: f"{v['count']} {v['period']}" for k, v in dbt_says["criteria"].items()
+                    if k != "filter" and v and v.get("count") is not None}  # fmt: skip
+        assert row["status"] == dbt_says["status"], name
+        assert row["max_loaded_at"] == dt.datetime.fromisoformat(dbt_says["max_loaded_at"])
+        assert row["age_hours"] == pytest.approx(dbt_says["max_loaded_at_time_ago_in_s"] / 3600)
+        assert (row["warn_after"], row["error_after"]) == (
+            criteria.get("warn_after"),
+            criteria.get("error_after"),
+        ), name
+        assert row["as_of_date"] == AS_OF
     # measured against the end of the as-of day in Vietnam, not the clock of the build
     end_of_day = dt.datetime.combine(
         AS_OF + dt.timedelta(days=1), dt.time(), dt.UTC

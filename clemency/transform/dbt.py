@@ -36,7 +36,6 @@ from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
 from clemency.transform.downstream import publish_downstream
-from clemency.transform.freshness import source_freshness
 from clemency.transform.lineage import write_dbt_lineage
 
 log = logging.getLogger(__name__)
@@ -64,6 +63,10 @@ class TransformResult:
     latest: bool = False  # whether this build's set became the latest one
     published: bool = False  # whether its marts were published (not a selected build)
 
+
+# The mart of the raw sources' freshness at the as-of date (a model since it is computed in
+# the build; the build's log warns about each source it does not judge `pass`).
+FRESHNESS_MART = "source_freshness"
 
 # dbt commands that run nodes and write run_results.json
 NODE_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "compile"})
@@ -133,8 +136,9 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     results = area.dbt_target / "run_results.json"
-    # judge this run by its own results only; a command that writes none (source freshness:
-    # sources.json, docs generate) leaves the build's, which lineage and callers read
+    # judge this run by its own results only; a command that writes none (docs generate, a
+    # `dbt source freshness` run by hand: sources.json) leaves the build's, which lineage and
+    # callers read
     writes_results = bool(args) and args[0] in NODE_COMMANDS
     if writes_results:
         results.unlink(missing_ok=True)
@@ -156,16 +160,20 @@ def run_dbt(
         if locked:  # taken between our check and dbt's start
             raise WarehouseLocked(_locked_message(area, locked.group(0)))
         tail = "\n".join(output.strip().splitlines()[-25:])
-        raise TransformError(
-            f"dbt {args[0] if args else ''} failed for as-of {as_of}: "
-            f"{(writes_results and failed_node(results)) or _last_error_line(output)}\n{tail}"
-        )
+        why = (writes_results and failed_node(results, area.warehouse)) or _last_error_line(output)
+        command_name = args[0] if args else ""
+        raise TransformError(f"dbt {command_name} failed for as-of {as_of}: {why}\n{tail}")
     return TransformResult(as_of, command, log_dir / "dbt.log")
 
 
-def failed_node(run_results: Path) -> str | None:
+def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     """`<resource> <name>: <dbt's message>` of the first node that failed or errored, read
-    from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse)."""
+    from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse).
+
+    A test's name starts with its generic test and the model it checks
+    (`not_null_columns_person_status`); a failed `not_null_columns` test also says which
+    columns have nulls (`null in person_key (3 rows)`), read from `warehouse`: its failing
+    rows are column names and counts, never a value of the model."""
     try:
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -178,7 +186,28 @@ def failed_node(run_results: Path) -> str | None:
     name = name.split(".", 1)[-1]
     message = first_line(first.get("message") or first.get("status"))
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    if kind == "test" and first.get("status") == "fail" and warehouse is not None:
+        message += _null_columns(run_results.with_name("manifest.json"), first, warehouse)
     return f"{kind} {name}: {message}{more}"
+
+
+def _null_columns(manifest: Path, result: dict, warehouse: Path) -> str:
+    """`: null in <column> (<n> rows), …` for a failed `not_null_columns` test (its failing
+    rows, queried again read-only), "" for any other test or when that cannot be done."""
+    try:
+        nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+        node = nodes[result["unique_id"]]
+        if (node.get("test_metadata") or {}).get("name") != "not_null_columns":
+            return ""
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            rows = connection.execute(
+                f"select column_name, null_rows from ({result['compiled_code']}) limit 10"
+            ).fetchall()
+    except (OSError, ValueError, KeyError, TypeError, duckdb.Error):
+        return ""
+    return ": null in " + ", ".join(
+        f"{column} ({count} row{'' if count == 1 else 's'})" for column, count in rows
+    )
 
 
 def _last_error_line(output: str) -> str:
@@ -344,15 +373,15 @@ def publish_day(
     inputs: dict[str, str],
     last: bool,
 ) -> TransformResult:
-    """After the build of `day`: its lineage (the last day's only), its source freshness,
-    then its snapshot, the latest set (forward only) and its build stamp."""
+    """After the build of `day`: its lineage (the last day's only), a warning per stale raw
+    source, then its snapshot, the latest set (forward only) and its build stamp."""
     if last:
         # OpenLineage events per dbt node, read from the build's manifest and run results
         # before any other dbt command runs (clemency.transform.lineage)
         lineage = write_dbt_lineage(lake, record.run_id)
         if lineage:
             record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
-    source_freshness(lake, day)  # published with the marts (source_freshness)
+    warn_stale_sources(lake, day)
     for written in publish_snapshot(lake, day):
         record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)
     latest = advance_latest(lake, day, record.run_id)
@@ -390,6 +419,22 @@ def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) ->
     if load_seeds and not selection.partial:
         atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
     return result
+
+
+def warn_stale_sources(lake: Lake, as_of: dt.date) -> list[dict]:
+    """Log a warning for each raw source the build's `source_freshness` mart (dbt source
+    freshness, computed in the build: models/marts/source_freshness.sql) does not judge
+    `pass`, and return those rows. A stale source never fails the build: the reports'
+    data-quality annex shows it."""
+    mart = lake.restricted_curated / f"{FRESHNESS_MART}.parquet"
+    stale = [row for row in pq.read_table(mart).to_pylist() if row["status"] != "pass"]
+    for row in stale:
+        log.warning(
+            "source %s.%s: %s at %s (latest record %s, %.1f h old; warn after %s, error after %s)",
+            row["source_name"], row["table_name"], row["status"], as_of,
+            row["max_loaded_at"], row["age_hours"], row["warn_after"], row["error_after"],
+        )  # fmt: skip
+    return stale
 
 
 def build_inputs(offsets: list[dict]) -> dict[str, str]:

@@ -1,0 +1,39 @@
+{% test not_null_columns(model, columns) %}
+{#
+    One test for every required column of a model, instead of one `not_null` node per
+    column (dbt's per-node overhead made those most of a steady build's fixed cost). One
+    scan of the model; fails with one row per column that has nulls, its name and the rows
+    it is null in, so a failure says which column (`clemency transform` prints them).
+#}
+with
+
+counted as (
+
+    select
+        {%- for column in columns %}
+        count(*) filter (where {{ column }} is null) as nulls_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+
+),
+
+per_column as (
+
+    {%- for column in columns %}
+    select
+        '{{ column }}' as column_name,
+        nulls_{{ loop.index }} as null_rows
+    from counted
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+)
+
+select
+    column_name,
+    null_rows
+from per_column
+where null_rows > 0
+{% endtest %}
