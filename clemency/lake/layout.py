@@ -423,6 +423,25 @@ def column_range(metadata: pq.FileMetaData, column: str) -> tuple[Any, Any] | No
         statistics = metadata.row_group(group).column(index).statistics
         if statistics is None or not statistics.has_min_max:
             return None
-        lows.append(statistics.min)
-        highs.append(statistics.max)
+        lows.append(_statistic(statistics, "min"))
+        highs.append(_statistic(statistics, "max"))
     return (min(lows), max(highs)) if lows else None
+
+
+_PER_SECOND = {"milliseconds": 1_000, "microseconds": 1_000_000, "nanoseconds": 1_000_000_000}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _statistic(statistics: Any, bound: str) -> Any:
+    """A footer's `min` or `max` as Python. A UTC timestamp is converted here from its raw
+    count: pyarrow's own conversion of a time-zoned timestamp imports pandas, 1.3 s of a
+    process that reads a few footers and nothing else."""
+    logical = str(statistics.logical_type)
+    if not logical.startswith("Timestamp(") or "isAdjustedToUTC=true" not in logical:
+        return getattr(statistics, bound)
+    raw = getattr(statistics, f"{bound}_raw")
+    unit = re.search(r"timeUnit=(\w+)", logical)
+    per_second = _PER_SECOND[unit.group(1) if unit else "microseconds"]
+    seconds, rest = divmod(int(raw), per_second)
+    micros = rest * 1_000_000 // per_second
+    return _EPOCH + dt.timedelta(seconds=seconds, microseconds=micros)
