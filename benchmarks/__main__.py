@@ -96,16 +96,19 @@ def size_benchmark(
             row["compared"] = run_phase("ingest", checkout=compare, bootstrap=bootstrap,
                                         lake=f"{lake}-compared", group="compared")  # fmt: skip
     row.update(dbt_benchmark(lake, backfill_days))
+    if compare is not None:  # the other checkout's builds over the raw files its ingest landed
+        row["compared_dbt"] = dbt_benchmark(f"{lake}-compared", backfill_days, compare)
     return row
 
 
-def dbt_benchmark(lake: str, backfill_days: int) -> dict:
+def dbt_benchmark(lake: str, backfill_days: int, checkout: Path = ROOT) -> dict:
     """A full build at the as-of date, the next day's build, and a backfill of the days
-    before it (the floor of both is the full build)."""
-    full = run_phase("transform", lake=lake, as_of=AS_OF.isoformat())
-    next_day = run_phase("transform", lake=lake, as_of=(AS_OF + dt.timedelta(days=1)).isoformat())
+    before it (the floor of both is the full build), by `checkout`'s code."""
+    full = run_phase("transform", checkout, lake=lake, as_of=AS_OF.isoformat())
+    next_day = run_phase("transform", checkout, lake=lake,
+                         as_of=(AS_OF + dt.timedelta(days=1)).isoformat())  # fmt: skip
     first_day = AS_OF - dt.timedelta(days=backfill_days)
-    backfill = run_phase("backfill", lake=lake, first_day=first_day.isoformat(),
+    backfill = run_phase("backfill", checkout, lake=lake, first_day=first_day.isoformat(),
                          days=backfill_days)  # fmt: skip
     return {"full_build": full, "next_day": next_day, "backfill": backfill}
 
@@ -246,7 +249,22 @@ def _compared(sizes: list[dict], small: dict, compare: Path | None) -> list[str]
         f"(before → after): ingest ÷ bare consume loop {', '.join(cells)} at {at} inmates; "
         f"small run {small['compared']['seconds']:.1f} s → {small['ingest']['seconds']:.1f} s "
         "wall.",
+        "",
+        "Its dbt builds beside these, each over the raw files its own ingest landed (before → "
+        "after, seconds): "
+        + "; ".join(
+            f"{r['inmates']:,} inmates: "
+            + ", ".join(
+                f"{label} {r['compared_dbt'][key]['seconds']:.1f} → {r[key]['seconds']:.1f}"
+                for key, label in DBT_ROWS
+            )
+            for r in sizes
+        )
+        + ".",
     ]
+
+
+DBT_ROWS = [("full_build", "full build"), ("next_day", "next day"), ("backfill", "the backfill")]
 
 
 NOTES = "## Reading these figures"

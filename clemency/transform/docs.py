@@ -44,8 +44,14 @@ GENERATE = ("docs", "generate", "--static", "--no-compile")
 REWRITE_VERSION = "1"
 
 # Per-node fields that differ between two builds of the same project (`filter`: a source's
-# freshness filter, which renders the build's as-of date; see models/staging/__sources.yml).
-_VOLATILE = frozenset({"created_at", "compiled_code", "build_path", "compiled_path", "filter"})
+# freshness filter, which renders the build's as-of date; see models/staging/__sources.yml),
+# and what only a node that ran that build has: its compiled state and the macros compiling
+# found (a build that loads no seed leaves the seeds' tests uncompiled). The macros
+# themselves are kept, in the manifest's `macros`.
+_VOLATILE = frozenset(
+    {"created_at", "compiled_code", "build_path", "compiled_path", "filter", "compiled"}
+    | {"extra_ctes", "extra_ctes_injected"}
+)
 
 _URL = r"(?:https?:)?//[^\s\"'<>)\\]*"
 _LINK = re.compile(rf"(?P<lead>\b(?:src|href)\s*=\s*[\"']?)(?P<url>{_URL})", re.IGNORECASE)
@@ -98,7 +104,11 @@ def manifest_fingerprint(manifest: Path, lake: Lake | None = None) -> str:
 
 def _stable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in _VOLATILE}
+        return {
+            k: _stable({"nodes": v.get("nodes")} if k == "depends_on" else v)
+            for k, v in value.items()
+            if k not in _VOLATILE
+        }
     if isinstance(value, list):
         return [_stable(v) for v in value]
     return value

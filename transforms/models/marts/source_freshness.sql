@@ -16,8 +16,8 @@
 -- depends_on: {{ source('raw', 'facility_events') }}
 -- depends_on: {{ source('raw', 'reference_events') }}
 
-{#- a threshold as the mart shows it ('2 day') and in seconds, or null when not set -#}
-{% set seconds_per = {'minute': 60, 'hour': 3600, 'day': 86400} %}
+{#- a threshold as the mart shows it ('2 day') and in seconds (DuckDB reads the text as an
+    interval: dbt's periods minute, hour and day are interval units), or null when not set -#}
 {% set rules = [] %}
 {% for rule in raw_freshness_rules() %}
     {% set limits = {} %}
@@ -26,7 +26,7 @@
         {% if threshold.count is not none and threshold.period %}
             {% do limits.update({
                 kind: "'" ~ threshold.count ~ " " ~ threshold.period ~ "'",
-                kind ~ '_seconds': threshold.count * seconds_per[threshold.period],
+                kind ~ '_seconds': "epoch(interval '" ~ threshold.count ~ " " ~ threshold.period ~ "')",
             }) %}
         {% else %}
             {% do limits.update({kind: 'cast(null as varchar)', kind ~ '_seconds': 'null'}) %}

@@ -1,6 +1,0 @@
-
-
-select person_id, round_id, count(*) as occurrences
-from "warehouse"."main"."int_amnesty_round_bars"
-group by person_id, round_id
-having count(*) > 1

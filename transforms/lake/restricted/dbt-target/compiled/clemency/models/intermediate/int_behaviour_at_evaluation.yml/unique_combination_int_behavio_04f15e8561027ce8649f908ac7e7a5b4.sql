@@ -1,6 +1,0 @@
-
-
-select person_id, evaluation_date, count(*) as occurrences
-from "warehouse"."main"."int_behaviour_at_evaluation"
-group by person_id, evaluation_date
-having count(*) > 1
