@@ -18,7 +18,7 @@ from clemency.ops.explain import explain
 from clemency.settings import load_settings
 from producers.simulator import SimulationConfig, simulate
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.slow, pytest.mark.broker]
 
 AS_OF, INMATES, SEED = DEMO_AS_OF, DEMO_INMATES, DEMO_SEED
 

@@ -14,7 +14,7 @@ from clemency.ingest.run import ingest
 from clemency.kafka.clients import ensure_topics
 from clemency.transform.dbt import run_dbt
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.slow, pytest.mark.broker]
 
 OTHER = "079190054321"
 THREADS = ("--threads", "4")
