@@ -40,7 +40,7 @@ fmt: install
 # (marker `drill`: SIGKILL at every write, full disks, locked warehouses) `make test-drills`;
 # CI runs both after this.
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile -m "not stack and not drill"
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not stack and not drill"
 
 test-drills: install
 	$(BIN)/pytest -m drill
