@@ -84,7 +84,19 @@ def test_a_stale_source_warns_in_the_build_log_and_never_fails_it(tmp_path, capl
         stale = warn_stale_sources(lake, AS_OF)
     assert [row["table_name"] for row in stale] == ["court_events"]
     assert "source raw.court_events: warn at 2025-11-30" in caplog.text
+    assert "2025-11-14 00:00:00" in caplog.text  # the latest record, as text
     assert "facility_events" not in caplog.text
+
+    # and, like the footer reads of the as-of check, it costs no import of pandas (over a
+    # second of every transform's process: pyarrow converts a time-zoned timestamp with it)
+    probe = (
+        "import sys, datetime; from clemency.lake.layout import Lake; "
+        "from clemency.transform.dbt import warn_stale_sources; "
+        f"warn_stale_sources(Lake({str(lake.root)!r}), datetime.date(2025, 11, 30)); "
+        "print('pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]
 
 
 def test_a_dbt_failure_names_its_node_from_run_results(tmp_path):
