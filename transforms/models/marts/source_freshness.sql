@@ -51,7 +51,10 @@ as_of as (
         select
             '{{ rule.source_name }}' as source_name,
             '{{ rule.table_name }}' as table_name,
-            max(loaded.{{ rule.loaded_at_field }}) as max_loaded_at,
+            -- a source with no record by the as-of date: the epoch, so it is stale
+            coalesce(
+                max(loaded.{{ rule.loaded_at_field }}), timestamptz '1970-01-01 00:00:00+00'
+            ) as max_loaded_at,
             {{ rule.warn_after }} as warn_after,
             {{ rule.error_after }} as error_after,
             {{ rule.warn_after_seconds }} as warn_after_seconds,
@@ -85,12 +88,8 @@ judged as (
         latest.error_after_seconds,
         as_of.snapshotted_at,
         as_of.as_of_date,
-        -- a source with no record by the as-of date: the epoch, so it is stale
-        coalesce(latest.max_loaded_at, timestamptz '1970-01-01 00:00:00+00') as max_loaded_at,
-        (
-            epoch_us(as_of.snapshotted_at)
-            - epoch_us(coalesce(latest.max_loaded_at, timestamptz '1970-01-01 00:00:00+00'))
-        ) / 1e6 as age_seconds
+        latest.max_loaded_at,
+        (epoch_us(as_of.snapshotted_at) - epoch_us(latest.max_loaded_at)) / 1e6 as age_seconds
     from latest
     cross join as_of
 
