@@ -9,9 +9,11 @@ export CLEMENCY_LAKE ?= $(CURDIR)/lake
 
 .PHONY: install demo test test-drills fuzz lint typecheck sqllint fmt bench airflow clean stack test-stack
 
+# Bytecode is compiled once, at install: otherwise every process compiles again what it
+# imports (always, where PYTHONDONTWRITEBYTECODE is set), seconds for GX, dbt and Airflow each.
 $(BIN)/clemency: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 install: $(BIN)/clemency
