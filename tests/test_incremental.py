@@ -2,8 +2,9 @@
 
 One lake grows a day at a time and is built incrementally after each day, as the daily DAG
 does; a second lake gets the same raw files and builds the five days in one backfill from
-scratch (`--full-refresh`). Every mart of every day must be the same bytes in both: an
-incremental chain, a full refresh and a backfill all publish what `--as-of` would.
+scratch (`--full-refresh`), in one dbt process. Every mart of every day must be the same
+bytes in both: an incremental chain, a full refresh and a backfill all publish what
+`--as-of` would.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
 
 import pyarrow.parquet as pq
 import pytest
@@ -50,7 +52,7 @@ def _compiled(lake: Lake, model: str) -> str:
 
 
 def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_bytes(
-    fresh_broker, tmp_path
+    fresh_broker, tmp_path, monkeypatch
 ):
     bootstrap = fresh_broker.bootstrap_servers
     ensure_topics(bootstrap, partitions=2)
@@ -74,7 +76,17 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
         assert chain[day], f"nothing published for {day}"
 
     shutil.copytree(daily.raw, backfilled.raw)
+    started: list[list[str]] = []  # every process the backfill starts
+    popen = subprocess.Popen
+    monkeypatch.setattr(
+        subprocess,
+        "Popen",
+        lambda command, *a, **k: started.append(command) or popen(command, *a, **k),
+    )
     results = transform_range(backfilled, DAYS[0], DAYS[-1], selection=Selection(full_refresh=True))
+    monkeypatch.undo()
+    dbt_processes = [c for c in started if "clemency.transform.dbt_session" in c or "build" in c]
+    assert len(dbt_processes) == 1, started  # one dbt process built the five days
 
     assert [r.as_of for r in results] == DAYS
     assert backfilled.latest_as_of() == DAYS[-1]

@@ -35,6 +35,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
 
@@ -82,15 +83,18 @@ def run_dbt(
     *args: str,
     project_dir: Path = TRANSFORMS_DIR,
     area: DbtArea | None = None,
+    session: DbtSession | None = None,
 ) -> TransformResult:
-    """`dbt <args>` over `lake` at `as_of`, in a child process.
+    """`dbt <args>` over `lake` at `as_of`, in a child process (or in `session`'s, which
+    runs the commands of a backfill one after the other: clemency/transform/dbt_session.py).
 
     `project_dir` and `area` (warehouse, target, logs, marts) are the checkout's project and
     the lake's restricted/ folder, except for a what-if scenario (clemency/transform/
     scenario.py), which builds its own copy of the project in its own area.
 
-    A child process, not dbt's in-process runner: dbt keeps global state between
-    invocations, and the DuckDB file lock is released for certain when the child exits.
+    A child process, not dbt's in-process runner in this one: dbt keeps global state
+    between invocations, and the DuckDB file lock is released for certain when the child
+    exits (a session's child closes the file after each command).
 
     Everything dbt writes holds personal data (the warehouse citizen IDs, compiled SQL and
     logs quoted values, marts a row per person), so it all goes under the lake's restricted/
@@ -115,9 +119,7 @@ def run_dbt(
     variables = json.dumps(
         {"lake": str(area.restricted.absolute()), "raw": str(lake.raw.absolute())}
     )
-    command = [
-        dbt_executable(),
-        *args,
+    common = [
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -129,6 +131,7 @@ def run_dbt(
         "--vars",
         variables,
     ]
+    command = [dbt_executable(), *args, *common]
     env = {
         **os.environ,
         "CLEMENCY_LAKE": str(lake.root),
@@ -142,26 +145,31 @@ def run_dbt(
     writes_results = bool(args) and args[0] in NODE_COMMANDS
     if writes_results:
         results.unlink(missing_ok=True)
+    command_name = args[0] if args else ""
     try:
-        completed = subprocess.run(
-            command,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            umask=0o077,
-            preexec_fn=_die_with_parent,  # killing `clemency transform` kills dbt too
-        )
+        if session is not None:
+            returncode, output = session.run(list(args), common, env)
+        else:
+            completed = subprocess.run(
+                command,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                umask=0o077,
+                preexec_fn=_die_with_parent,  # killing `clemency transform` kills dbt too
+            )
+            returncode, output = completed.returncode, completed.stdout + completed.stderr
+    except SessionDied as error:
+        raise TransformError(f"dbt {command_name} failed for as-of {as_of}: {error}") from None
     finally:
         area.restrict()  # the warehouse file dbt may have created: mode 600
-    if completed.returncode != 0:
-        output = completed.stdout + completed.stderr
+    if returncode != 0:
         locked = _LOCK_MESSAGE.search(output)
         if locked:  # taken between our check and dbt's start
             raise WarehouseLocked(_locked_message(area, locked.group(0)))
         tail = "\n".join(output.strip().splitlines()[-25:])
         why = (writes_results and failed_node(results, area.warehouse)) or _last_error_line(output)
-        command_name = args[0] if args else ""
         raise TransformError(f"dbt {command_name} failed for as-of {as_of}: {why}\n{tail}")
     return TransformResult(as_of, command, log_dir / "dbt.log")
 
@@ -352,12 +360,14 @@ def transform_range(
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         built = []
-        for day in days:
-            result = build_day(lake, day, selection)
-            if not selection.partial:
-                result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
-            built.append(result)
-            selection = dataclasses.replace(selection, full_refresh=False)  # the first day's
+        # one dbt process for every day: dbt imported and the project parsed once
+        with DbtSession(preexec=_die_with_parent) as session:
+            for day in days:
+                result = build_day(lake, day, selection, session)
+                if not selection.partial:
+                    result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
+                built.append(result)
+                selection = dataclasses.replace(selection, full_refresh=False)  # the first's
         record.arguments["became_latest"] = any(result.latest for result in built)
         if built and built[-1].published:
             # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
@@ -389,7 +399,12 @@ def publish_day(
     return dataclasses.replace(result, latest=latest, published=True)
 
 
-def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) -> TransformResult:
+def build_day(
+    lake: Lake,
+    as_of: dt.date,
+    selection: Selection = Selection(),
+    session: DbtSession | None = None,
+) -> TransformResult:
     """One `dbt build` (no unit test) for `as_of`, publishing nothing (the caller holds the
     lock): the seeds are reloaded, and their data tests run, only when they changed since
     they were last loaded into this warehouse; the raw deliveries are rebuilt from every
@@ -415,7 +430,7 @@ def build_day(lake: Lake, as_of: dt.date, selection: Selection = Selection()) ->
                 state.stale_files[0],
             )
         arguments.append("--full-refresh")
-    result = run_dbt(lake, as_of, *arguments)
+    result = run_dbt(lake, as_of, *arguments, session=session)
     if load_seeds and not selection.partial:
         atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
     return result

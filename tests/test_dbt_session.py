@@ -1,0 +1,104 @@
+"""One dbt process for the builds of a backfill (clemency/transform/dbt_session.py).
+
+Judged from outside the session: the warehouse file is free for another process between
+commands (dbt-duckdb would otherwise hold it until its process exits), each command sees
+the as-of date written before it, a failing command reads exactly as a failing `dbt`
+process does, and a session whose process died fails the build with one line. That the
+days of a backfill built this way publish the bytes `--as-of` publishes is
+tests/test_incremental.py's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from clemency.lake import atomic
+from clemency.lake.layout import Lake
+from clemency.transform.dbt import TransformError, ensure_raw_topics, run_dbt
+from clemency.transform.dbt_session import DbtSession
+
+pytestmark = pytest.mark.slow
+
+DAYS = [dt.date(2025, 11, 29), dt.date(2025, 11, 30)]
+AS_OF_MODEL = "stg_run__as_of_dates"
+
+
+def _as_of_seen(lake: Lake) -> list[dt.date]:
+    """What the staged as-of view reads, from this process, read-only."""
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        (schema,) = connection.execute(
+            "select schema_name from duckdb_views() where view_name = ?", [AS_OF_MODEL]
+        ).fetchone()
+        rows = connection.execute(f"select * from {schema}.{AS_OF_MODEL}").fetchall()
+        return [row[0] for row in rows]
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    built = Lake(tmp_path / "lake")
+    ensure_raw_topics(built)
+    return built
+
+
+def test_one_process_runs_each_command_and_frees_the_warehouse_between_them(lake):
+    with DbtSession() as session:
+        pids = []
+        for day in DAYS:
+            run_dbt(lake, day, "run", "--select", AS_OF_MODEL, session=session)
+            pids.append(session.pid)
+            # opened by another process while the session lives: dbt let go of the file
+            assert _as_of_seen(lake) == [day]
+        assert session.commands == len(DAYS)
+        assert pids[0] is not None and set(pids) == {pids[0]}
+        os.kill(pids[0], 0)  # still alive, waiting for the next command
+    assert stat.S_IMODE(lake.warehouse.stat().st_mode) == 0o600
+    assert (lake.dbt_target / "manifest.json").is_file()
+
+
+def test_a_failing_command_names_its_node_and_the_session_goes_on(lake, monkeypatch):
+    write_json = atomic.write_json
+
+    def with_a_null(path, rows, **kwargs):  # the as-of file, with a row without a date
+        if Path(path).name == lake.dbt_as_of_dates.name:
+            rows = [*rows, {"as_of_date": None}]
+        return write_json(path, rows, **kwargs)
+
+    with DbtSession() as session:
+        run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
+        monkeypatch.setattr(atomic, "write_json", with_a_null)
+        with pytest.raises(TransformError) as failed:
+            run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)
+        first = str(failed.value).splitlines()[0]
+        assert first.startswith(f"dbt test failed for as-of {DAYS[1]}: test not_null_columns_")
+        assert first.endswith(": null in as_of_date (1 row)"), first
+        monkeypatch.setattr(atomic, "write_json", write_json)
+        run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)
+        assert session.commands == 3
+
+
+def test_a_session_whose_process_died_fails_the_build_in_one_line(lake):
+    with DbtSession() as session:
+        run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
+        assert session.pid is not None
+        os.kill(session.pid, signal.SIGKILL)
+        with pytest.raises(TransformError) as failed:
+            run_dbt(lake, DAYS[1], "run", "--select", AS_OF_MODEL, session=session)
+    assert str(failed.value) == (
+        f"dbt run failed for as-of {DAYS[1]}: dbt's process exited (code -9) during `dbt run`"
+    )
+
+
+def test_a_session_refuses_a_command_with_other_vars(lake, tmp_path):
+    other = Lake(tmp_path / "other")
+    ensure_raw_topics(other)
+    with DbtSession() as session:
+        run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
+        with pytest.raises(ValueError, match="one environment and vars"):
+            run_dbt(other, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
