@@ -136,7 +136,7 @@ def _ratio(numerator: float, denominator: float) -> str:
 def write_report(
     sizes: list[dict],
     small: dict,
-    scale: str,
+    command: str,
     backfill_days: int,
     seed: int,
     compare: Path | None = None,
@@ -154,7 +154,7 @@ def write_report(
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
         f"load average {os.getloadavg()[0]:.1f} at the end (the machine is shared: compare "
         "ratios within one run, not absolute rates across runs).",
-        f"`python -m benchmarks --scale {scale}`: simulator seed "
+        f"`python -m benchmarks {command}`: simulator seed "
         f"{seed}, embedded broker (Tansu, in memory), 3 partitions per "
         "topic. Each phase runs in its own process; memory is its peak resident set. Every "
         "ratio is to its floor measured in the same run.",
@@ -181,6 +181,7 @@ def write_report(
             "",
         ),
         line("dbt full build, s", [f"{r['full_build']['seconds']:.1f}" for r in sizes], ""),
+        *_fixed_cost(sizes),
         line(
             "next day ÷ full build",
             [_ratio(r["next_day"]["seconds"], r["full_build"]["seconds"]) for r in sizes],
@@ -231,6 +232,17 @@ def write_report(
     notes = _kept_notes()
     REPORT.write_text(text + notes, encoding="utf-8")
     print(f"wrote {REPORT}")
+
+
+def _fixed_cost(sizes: list[dict]) -> list[str]:
+    """The full build's cost at no data, extrapolated from the two sizes (a straight line
+    through both: what a build pays regardless of size), when the second is twice the
+    first."""
+    if len(sizes) != 2 or sizes[1]["inmates"] != 2 * sizes[0]["inmates"]:
+        return []
+    small, large = (row["full_build"]["seconds"] for row in sizes)
+    return [f"| dbt full build's fixed cost (2 × smaller − larger), s | {2 * small - large:.1f} "
+            f"| | ≤ 10 |"]  # fmt: skip
 
 
 def _compared(sizes: list[dict], small: dict, compare: Path | None) -> list[str]:
@@ -300,7 +312,8 @@ def main() -> None:
         if compare is not None:
             small["compared"] = small_run_benchmark(options.seed, workdir, compare)["ingest"]
         rows = [size_benchmark(inmates, options.seed, workdir, days, compare) for inmates in sizes]
-    write_report(rows, small, options.scale, days, options.seed, compare)
+    command = " ".join(sys.argv[1:]) or f"--scale {options.scale}"
+    write_report(rows, small, command, days, options.seed, compare)
 
 
 if __name__ == "__main__":
