@@ -5,6 +5,7 @@ One small lake (300 inmates) is built for the whole module by the demo and reuse
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 import re
@@ -20,6 +21,7 @@ from conftest import DEMO_AS_OF, copy_of_demo_lake
 from openpyxl import load_workbook
 
 from clemency.lake.layout import Lake
+from clemency.paths import TRANSFORMS_DIR
 from clemency.reports import charts
 from clemency.reports.i18n import t
 from clemency.reports.privacy import PRIMARY, SECONDARY, is_protected, suppress
@@ -328,6 +330,23 @@ def test_work_release_report_counts_returns_by_reason(lake, tmp_path):
     html = files["html"].read_text(encoding="utf-8")
     assert "Báo cáo thí điểm đưa phạm nhân ra ngoài trại giam" in html
     assert t("sec_wr_distance") in html and "http" not in html
+    # the distance limit is the pilot policy's (the seed the mart applied), not a number of
+    # the report's own: each MoPS prison's sites within it, counted from the registry
+    with (TRANSFORMS_DIR / "seeds/rules/work_release_policy.csv").open(encoding="utf-8") as f:
+        (limit,) = {float(row["max_site_distance_km"]) for row in csv.DictReader(f)}
+    distance = _sheet(wb, t("sec_wr_distance"))
+    registry = {
+        r["facility_id"]: r for r in pq.read_table(lake.mart("facility_registry")).to_pylist()
+    }
+    checked = 0
+    for row in distance.iter_rows(min_row=2, values_only=True):
+        facility = str(row[0]).rsplit("(", 1)[-1].rstrip(")")
+        if facility in registry:
+            sites = registry[facility]["work_sites"] or []
+            assert row[2] == sum(site["distance_km"] <= limit for site in sites), row
+            checked += 1
+    assert checked
+    assert f"{limit:g} km" in html
 
 
 @pytest.mark.slow
@@ -566,3 +585,25 @@ def test_people_on_suspension_are_the_courts_channel(lake, round_files):
     unattributed = _sheet(wb, t("sec_unattributed"))
     codes = [r[1] for r in unattributed.iter_rows(min_row=2, values_only=True) if r[1]]
     assert codes == ["not_considered", "unknown_agency"]
+
+
+def test_work_sites_are_judged_by_the_limit_the_mart_applied():
+    """The distance table counts a prison's sites within the policy's limit as the mart
+    carries it (work_release_policy.max_site_distance_km), at the limit included; a prison
+    the mart has no one of gets the national limit when there is one, else no count."""
+    from clemency.reports.work_release_report import _distance_table
+
+    sites = [("s1", 5.0), ("s2", 10.0), ("s3", 10.01), ("s4", 60.0)]
+    registry = {
+        f: {"agency": "MoPS", "kind": "prison", "name": f, "work_sites": sites}
+        for f in ("P1", "P2")
+    }
+    per_facility = [{"facility_id": "P1", "nearest_site_km": 5.0, "site_limit_km": 10.0}]
+    rows = {row[0]: row for row in _distance_table(registry, per_facility, "en").rows}
+    assert rows["P1"][1:3] == [4, 2] and rows["P2"][1:3] == [4, 2]
+    two_limits = [
+        *per_facility,
+        {"facility_id": "P3", "nearest_site_km": 1.0, "site_limit_km": 70.0},
+    ]
+    rows = {row[0]: row for row in _distance_table(registry, two_limits, "en").rows}
+    assert rows["P1"][2] == 2 and rows["P2"][2] is None

@@ -425,7 +425,8 @@ def round_comparison(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def wr_by_facility(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Per facility at the as-of date: statuses, placed now, nearest site distance."""
+    """Per facility at the as-of date: statuses, placed now, nearest site distance and the
+    policy's distance limit (seeds/rules/work_release_policy.csv, as the mart applied it)."""
     rows = _rows(
         con,
         "SELECT facility_id, any_value(agency), any_value(province), "
@@ -433,10 +434,12 @@ def wr_by_facility(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         "count(*) FILTER (WHERE status = 'almost_eligible'), "
         "count(*) FILTER (WHERE status = 'ineligible'), "
         "count(*) FILTER (WHERE status = 'excluded'), "
-        "count(*) FILTER (WHERE is_placed_on_work_release), min(nearest_site_km) "
+        "count(*) FILTER (WHERE is_placed_on_work_release), min(nearest_site_km), "
+        "min(max_site_distance_km) "
         "FROM work_release GROUP BY 1 ORDER BY 1",
     )
-    keys = ["facility_id", "agency", "province", *STATUSES, "placed", "nearest_site_km"]
+    keys = ["facility_id", "agency", "province", *STATUSES, "placed", "nearest_site_km",
+            "site_limit_km"]  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

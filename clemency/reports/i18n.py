@@ -260,7 +260,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_placed": ("Đang ở ngoài trại", "Placed now"),
     "col_placements_year": ("Lượt đưa ra trong năm", "Placements in year"),
     "col_returns_year": ("Lượt trở về trong năm", "Returns in year"),
-    "col_within_limit": ("Trong giới hạn 50 km", "Within 50 km"),
+    "col_within_limit": ("Trong giới hạn khoảng cách", "Within the distance limit"),
+    "note_site_limit": (
+        "Giới hạn khoảng cách theo chính sách thí điểm: {limit}.",
+        "The pilot policy's distance limit: {limit}.",
+    ),
     "col_sites": ("Số địa điểm", "Sites"),
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),

@@ -38,7 +38,6 @@ from clemency.reports.round_report import (
     province_label,
 )
 
-MAX_DISTANCE_KM = 50.0  # docs/domain.md: work site within 50 km of the prison
 RETURN_REASONS = ["end_of_placement", "violation", "before_release"]
 
 
@@ -396,13 +395,19 @@ def _returns_tables(
 def _distance_table(
     registry: dict[str, dict[str, Any]], per_facility: list[dict[str, Any]], lang: str
 ) -> Table:
-    """MoPS prisons' work sites against the 50 km limit, cross-checked with the mart."""
+    """MoPS prisons' work sites against the policy's distance limit (the one the mart
+    applied, from seeds/rules/work_release_policy.csv), cross-checked with the mart. A prison
+    the mart has no one of is judged by the national limit when there is one limit."""
+    limits = {r["facility_id"]: r["site_limit_km"] for r in per_facility}
+    national = {km for km in limits.values() if km is not None}
+    only = next(iter(national)) if len(national) == 1 else None
     distance_rows = []
     for facility_id, f in sorted(registry.items()):
         if f.get("agency") != "MoPS" or f.get("kind") != "prison":
             continue
         kms = [km for _, km in f["work_sites"]]
-        within = sum(km <= MAX_DISTANCE_KM for km in kms)
+        limit = limits.get(facility_id) or only
+        within = None if limit is None else sum(km <= limit for km in kms)
         distance_rows.append(
             [facility_label(facility_id, registry), len(kms), within,
              min(kms) if kms else None]
@@ -424,6 +429,8 @@ def _distance_table(
         if km is not None and registry.get(f, {}).get("work_sites")
         and abs(km - min(k for _, k in registry[f]["work_sites"])) > 0.05
     ]  # fmt: skip
+    shown = ", ".join(f"{number(km, lang)} km" for km in sorted(national)) or "–"
+    distance_table.notes.append(t("note_site_limit", lang).format(limit=shown))
     distance_table.notes.append(
         ("Khoảng cách theo sự kiện đăng ký cơ sở; bảng xét duyệt dùng nearest_site_km. "
          if lang == "vi" else
