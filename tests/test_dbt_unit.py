@@ -11,9 +11,11 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -136,3 +138,64 @@ def test_a_null_in_a_required_column_fails_naming_the_model_and_the_column(
     first = str(failed.value).splitlines()[0]
     assert "test not_null_columns_stg_run__as_of_dates." in first, first
     assert first.endswith(": null in as_of_date (1 row)"), first
+
+
+@contextmanager
+def _planted(lake: Lake, table: str, columns: str, rows: str) -> Iterator[None]:
+    """`rows` inserted into a table of the module's build (the first of `columns` a text
+    starting `planted-`, or null), deleted again afterwards: the other tests read the same
+    warehouse. Each connection is closed before dbt opens the file."""
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute(f"insert into {table} ({columns}) values {rows}")
+    try:
+        yield
+    finally:
+        marker = columns.split(",")[0]
+        with duckdb.connect(str(lake.warehouse)) as connection:
+            connection.execute(
+                f"delete from {table} where {marker} like 'planted-%' or {marker} is null"
+            )
+
+
+def test_a_duplicated_key_fails_naming_the_model_and_the_key(unit_test_run):
+    """A model's keys are checked by one unique_keys test (transforms/tests/generic/
+    unique_keys.sql); when one has duplicates, the one-line error names the test, hence the
+    model, and the key's columns. Nulls as in the tests it replaced: a key of several
+    columns groups them (unique_combination: the two facts of one person and no round are
+    duplicates), a key of one column leaves them out (dbt's `unique`: the two spans without
+    an event_id are not; were they, the error would end in "(and 1 more)")."""
+    lake = unit_test_run.lake
+    with (
+        _planted(
+            lake, "int_amnesty_facts", "person_id, round_id",
+            "('planted-1', null), ('planted-1', null), ('planted-2', 'r1')",
+        ),
+        _planted(lake, "int_bail_postponement_spans", "event_id", "(null), (null)"),
+        pytest.raises(TransformError) as failed,
+    ):  # fmt: skip
+        run_dbt(
+            lake, AS_OF, "test", "--select",
+            "unique_keys_int_amnesty_facts", "unique_keys_int_bail_postponement_spans",
+        )  # fmt: skip
+    first = str(failed.value).splitlines()[0]
+    assert "test unique_keys_int_amnesty_facts." in first, first
+    assert first.endswith(": duplicated person_id, round_id (1 key)"), first
+
+
+def test_an_unexpected_value_fails_naming_the_model_and_the_column(unit_test_run):
+    """A model's closed lists of values are checked by one accepted_values_columns test
+    (transforms/tests/generic/accepted_values_columns.sql); when a column has a value
+    outside its list, the one-line error names the test, hence the model, and the column,
+    with the rows (a null is not unexpected, as in dbt's accepted_values)."""
+    lake = unit_test_run.lake
+    planted = "('planted-1', 'parole'), ('planted-2', 'parole'), ('planted-3', null)"
+    with (
+        _planted(lake, "int_bail_postponement_spans", "event_id, span_kind", planted),
+        pytest.raises(TransformError) as failed,
+    ):
+        run_dbt(
+            lake, AS_OF, "test", "--select", "accepted_values_columns_int_bail_postponement_spans"
+        )
+    first = str(failed.value).splitlines()[0]
+    assert "test accepted_values_columns_int_bail_postponement_spans." in first, first
+    assert first.endswith(": unexpected values in span_kind (2 rows)"), first

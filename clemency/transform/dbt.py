@@ -179,9 +179,11 @@ def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse).
 
     A test's name starts with its generic test and the model it checks
-    (`not_null_columns_person_status`); a failed `not_null_columns` test also says which
-    columns have nulls (`null in person_key (3 rows)`), read from `warehouse`: its failing
-    rows are column names and counts, never a value of the model."""
+    (`not_null_columns_person_status`); a failed test of a model's columns or keys also says
+    which, from its failing rows queried again in `warehouse` (column names and counts, never
+    a value of the model; see `_CHECK_ROWS`): `null in person_key (3 rows)` (not_null_columns),
+    `duplicated round_id, person_key (2 keys)` (unique_keys), `unexpected values in status
+    (3 rows)` (accepted_values_columns)."""
     try:
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -195,26 +197,50 @@ def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     message = first_line(first.get("message") or first.get("status"))
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
     if kind == "test" and first.get("status") == "fail" and warehouse is not None:
-        message += _null_columns(run_results.with_name("manifest.json"), first, warehouse)
+        message += _failed_checks(run_results.with_name("manifest.json"), first, warehouse)
     return f"{kind} {name}: {message}{more}"
 
 
-def _null_columns(manifest: Path, result: dict, warehouse: Path) -> str:
-    """`: null in <column> (<n> rows), …` for a failed `not_null_columns` test (its failing
-    rows, queried again read-only), "" for any other test or when that cannot be done."""
+@dataclass(frozen=True)
+class _CheckRows:
+    """What a failing row of one of the project's generic tests of a model's columns or keys
+    (transforms/tests/generic/) holds: a column list and a count, never a value."""
+
+    columns: str  # the select of the test's two columns: what, how many
+    says: str  # the words before them
+    counted: str  # what the count counts
+    joined_by: str = ", "
+
+
+_CHECK_ROWS = {
+    "not_null_columns": _CheckRows("column_name, null_rows", "null in", "row"),
+    # a key is a list of columns (`round_id, person_key`): keys are joined by a semicolon
+    "unique_keys": _CheckRows("key_columns, duplicated_keys", "duplicated", "key", "; "),
+    "accepted_values_columns": _CheckRows(
+        "column_name, unexpected_rows", "unexpected values in", "row"
+    ),
+}
+
+
+def _failed_checks(manifest: Path, result: dict, warehouse: Path) -> str:
+    """`: null in <column> (<n> rows), …`, `: duplicated <key columns> (<n> keys); …` or
+    `: unexpected values in <column> (<n> rows), …` for a failed test of _CHECK_ROWS (its
+    failing rows, queried again read-only), "" for any other test or when that cannot be
+    done."""
     try:
         nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
         node = nodes[result["unique_id"]]
-        if (node.get("test_metadata") or {}).get("name") != "not_null_columns":
+        check = _CHECK_ROWS.get(str((node.get("test_metadata") or {}).get("name")))
+        if check is None:
             return ""
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             rows = connection.execute(
-                f"select column_name, null_rows from ({result['compiled_code']}) limit 10"
+                f"select {check.columns} from ({result['compiled_code']}) limit 10"
             ).fetchall()
     except (OSError, ValueError, KeyError, TypeError, duckdb.Error):
         return ""
-    return ": null in " + ", ".join(
-        f"{column} ({count} row{'' if count == 1 else 's'})" for column, count in rows
+    return f": {check.says} " + check.joined_by.join(
+        f"{what} ({count} {check.counted}{'' if count == 1 else 's'})" for what, count in rows
     )
 
 

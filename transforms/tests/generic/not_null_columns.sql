@@ -11,6 +11,7 @@ counted as (
 
     select
         {%- for column in columns %}
+        {{- ' ' if loop.length == 1 else '\n        ' -}}
         count(*) filter (where {{ column }} is null) as nulls_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ model }}
