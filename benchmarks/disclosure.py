@@ -19,6 +19,7 @@ sites and the year's placements and returns (`wr_activity`).
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import random
@@ -28,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from clemency.paths import TRANSFORMS_DIR
 from clemency.reports import data as d
 from clemency.reports.disclosure import COMPLEMENT, PRIMARY, WITHHELD
 
@@ -170,6 +172,8 @@ def synthetic_work_release(facilities: int, custody: int, seed: int) -> duckdb.D
     sizes = [max(3, int(rng.lognormvariate(5.3, 0.9))) for _ in registry]
     scale = custody / sum(sizes)
     people, activity = [], []
+    with (TRANSFORMS_DIR / "seeds/rules/work_release_policy.csv").open(encoding="utf-8") as f:
+        (site_limit,) = {float(row["max_site_distance_km"]) for row in csv.DictReader(f)}
     for facility, size in zip(registry, sizes, strict=True):
         sites = facility["work_sites"]
         nearest = min((s["distance_km"] for s in sites), default=None)
@@ -183,6 +187,7 @@ def synthetic_work_release(facilities: int, custody: int, seed: int) -> duckdb.D
                 "facility_id": facility["facility_id"], "agency": facility["agency"],
                 "province": facility["province"], "status": status,
                 "is_placed_on_work_release": placed, "nearest_site_km": nearest,
+                "max_site_distance_km": site_limit,
                 "work_release_site_id": rng.choice(sites)["site_id"] if placed else None,
                 "unmet_criteria": unmet, "policy_id": "wr-2022", "rule_version": "wr-2022.v1",
                 "as_of_date": dt.date(YEAR, 10, 1)})  # fmt: skip

@@ -134,7 +134,7 @@ def _write_lake(root: Path) -> Lake:
             placed = n < 2
             work_release.append(
                 {**common, "policy_id": RULES, "nearest_site_km": 12.5,
-                 "is_placed_on_work_release": placed,
+                 "max_site_distance_km": 50.0, "is_placed_on_work_release": placed,
                  "work_release_site_id": f"{SITE}{i}" if placed else None}
             )  # fmt: skip
             if n < 3:
