@@ -32,15 +32,7 @@ counted as (
 
 per_column as (
 
-    {%- for column in columns %}
-    select
-        '{{ column }}' as column_name,
-        unexpected_{{ loop.index }} as unexpected_rows
-    from counted
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{- per_column_counts(columns, 'unexpected', 'unexpected_rows') }}
 
 )
 

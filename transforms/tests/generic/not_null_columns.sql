@@ -20,15 +20,7 @@ counted as (
 
 per_column as (
 
-    {%- for column in columns %}
-    select
-        '{{ column }}' as column_name,
-        nulls_{{ loop.index }} as null_rows
-    from counted
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{- per_column_counts(columns, 'nulls', 'null_rows') }}
 
 )
 
