@@ -47,7 +47,9 @@ def lake(tmp_path) -> Lake:
     return built
 
 
-def test_one_process_runs_each_command_and_frees_the_warehouse_between_them(lake):
+def test_one_process_runs_each_command_frees_the_warehouse_and_keeps_its_vars(lake, tmp_path):
+    other = Lake(tmp_path / "other")
+    ensure_raw_topics(other)
     with DbtSession() as session:
         pids = []
         for day in DAYS:
@@ -58,11 +60,14 @@ def test_one_process_runs_each_command_and_frees_the_warehouse_between_them(lake
         assert session.commands == len(DAYS)
         assert pids[0] is not None and set(pids) == {pids[0]}
         os.kill(pids[0], 0)  # still alive, waiting for the next command
+        # its one manifest was parsed with this lake's vars: another lake's are refused
+        with pytest.raises(ValueError, match="one environment and vars"):
+            run_dbt(other, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
     assert stat.S_IMODE(lake.warehouse.stat().st_mode) == 0o600
     assert (lake.dbt_target / "manifest.json").is_file()
 
 
-def test_a_failing_command_names_its_node_and_the_session_goes_on(lake, monkeypatch):
+def test_a_failing_command_names_its_node_and_a_dead_session_fails_in_one_line(lake, monkeypatch):
     write_json = atomic.write_json
 
     def with_a_null(path, rows, **kwargs):  # the as-of file, with a row without a date
@@ -79,26 +84,12 @@ def test_a_failing_command_names_its_node_and_the_session_goes_on(lake, monkeypa
         assert first.startswith(f"dbt test failed for as-of {DAYS[1]}: test not_null_columns_")
         assert first.endswith(": null in as_of_date (1 row)"), first
         monkeypatch.setattr(atomic, "write_json", write_json)
-        run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)
-        assert session.commands == 3
+        run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)  # goes on
+        assert session.commands == 3 and session.pid is not None
 
-
-def test_a_session_whose_process_died_fails_the_build_in_one_line(lake):
-    with DbtSession() as session:
-        run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
-        assert session.pid is not None
         os.kill(session.pid, signal.SIGKILL)
-        with pytest.raises(TransformError) as failed:
+        with pytest.raises(TransformError) as died:
             run_dbt(lake, DAYS[1], "run", "--select", AS_OF_MODEL, session=session)
-    assert str(failed.value) == (
+    assert str(died.value) == (
         f"dbt run failed for as-of {DAYS[1]}: dbt's process exited (code -9) during `dbt run`"
     )
-
-
-def test_a_session_refuses_a_command_with_other_vars(lake, tmp_path):
-    other = Lake(tmp_path / "other")
-    ensure_raw_topics(other)
-    with DbtSession() as session:
-        run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
-        with pytest.raises(ValueError, match="one environment and vars"):
-            run_dbt(other, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
