@@ -170,7 +170,7 @@ def write_report(
         line(
             "ingest peak MiB (its process + its worker process)",
             [
-                f"{r['ingest']['peak_rss_mib'] + r['ingest'].get('worker_peak_rss_mib', 0):,.0f}"
+                f"{r['ingest']['self_peak_rss_mib'] + r['ingest']['worker_peak_rss_mib']:,.0f}"
                 for r in sizes
             ],  # fmt: skip
             "< 1024, flat",

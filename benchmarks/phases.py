@@ -107,7 +107,11 @@ def ingest(bootstrap: str, lake: str, group: str) -> dict:
     import resource
 
     return {
-        # the worker process (clemency.ingest.worker), when the run used one
+        # this process alone, and the worker process (clemency.ingest.worker) when the run
+        # used one: the phase's own peak, from wait4, is the larger of the two (Linux folds a
+        # reaped child's peak into its parent's), so adding that to the worker's counted the
+        # worker twice
+        "self_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "records": result.total("consumed"),
         "landed": result.total("landed"),
