@@ -19,7 +19,6 @@ sites and the year's placements and returns (`wr_activity`).
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import random
@@ -29,9 +28,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from clemency.paths import TRANSFORMS_DIR
 from clemency.reports import data as d
 from clemency.reports.disclosure import COMPLEMENT, PRIMARY, WITHHELD
+from clemency.transform.rule_parameters import read_seed
 
 ROUND = "2025-2"
 REASONS = {  # criterion: share of people not eligible missing it (a few are rare)
@@ -172,8 +171,8 @@ def synthetic_work_release(facilities: int, custody: int, seed: int) -> duckdb.D
     sizes = [max(3, int(rng.lognormvariate(5.3, 0.9))) for _ in registry]
     scale = custody / sum(sizes)
     people, activity = [], []
-    with (TRANSFORMS_DIR / "seeds/rules/work_release_policy.csv").open(encoding="utf-8") as f:
-        (site_limit,) = {float(row["max_site_distance_km"]) for row in csv.DictReader(f)}
+    header, policies = read_seed("work_release_policy")
+    (site_limit,) = {float(row[header.index("max_site_distance_km")]) for row in policies}
     for facility, size in zip(registry, sizes, strict=True):
         sites = facility["work_sites"]
         nearest = min((s["distance_km"] for s in sites), default=None)

@@ -5,7 +5,6 @@ One small lake (300 inmates) is built for the whole module by the demo and reuse
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 import re
@@ -21,10 +20,10 @@ from conftest import DEMO_AS_OF, copy_of_demo_lake
 from openpyxl import load_workbook
 
 from clemency.lake.layout import Lake
-from clemency.paths import TRANSFORMS_DIR
 from clemency.reports import charts
 from clemency.reports.i18n import t
 from clemency.reports.privacy import PRIMARY, SECONDARY, is_protected, suppress
+from clemency.transform.rule_parameters import read_seed
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ROUND = "2025-2"
@@ -332,8 +331,8 @@ def test_work_release_report_counts_returns_by_reason(lake, tmp_path):
     assert t("sec_wr_distance") in html and "http" not in html
     # the distance limit is the pilot policy's (the seed the mart applied), not a number of
     # the report's own: each MoPS prison's sites within it, counted from the registry
-    with (TRANSFORMS_DIR / "seeds/rules/work_release_policy.csv").open(encoding="utf-8") as f:
-        (limit,) = {float(row["max_site_distance_km"]) for row in csv.DictReader(f)}
+    header, policies = read_seed("work_release_policy")
+    (limit,) = {float(row[header.index("max_site_distance_km")]) for row in policies}
     distance = _sheet(wb, t("sec_wr_distance"))
     registry = {
         r["facility_id"]: r for r in pq.read_table(lake.mart("facility_registry")).to_pylist()

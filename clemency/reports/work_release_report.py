@@ -406,7 +406,8 @@ def _distance_table(
         if f.get("agency") != "MoPS" or f.get("kind") != "prison":
             continue
         kms = [km for _, km in f["work_sites"]]
-        limit = limits.get(facility_id) or only
+        limit = limits.get(facility_id)
+        limit = only if limit is None else limit
         within = None if limit is None else sum(km <= limit for km in kms)
         distance_rows.append(
             [facility_label(facility_id, registry), len(kms), within,
