@@ -19,12 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # Settings and the Kafka security settings they hold sit under every stage.
 FOUNDATION = {
     "clemency.errors", "clemency.paths", "clemency.contracts", "clemency.lake",
-    "clemency.settings", "clemency.kafka.security",
+    "clemency.settings", "clemency.kafka.security", "clemency.child_process",
 }  # fmt: skip
 # docs/architecture.md, "What may import what": stage -> the stages it may import.
 ALLOWED: dict[str, set[str]] = {
     "clemency.errors": set(),
     "clemency.paths": set(),
+    "clemency.child_process": {"clemency.paths"},
     "clemency.contracts": set(),
     "clemency.lake": {"clemency.errors"},
     "clemency.kafka.security": {"clemency.errors"},

@@ -13,17 +13,14 @@ The worker exits when its pipe closes, so an ingest killed with SIGKILL leaves n
 
 from __future__ import annotations
 
-import os
 import queue
-import socket
-import subprocess
 import sys
 import threading
 from collections import deque
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
+from clemency.child_process import start_child, stop_child
 from clemency.errors import PipelineError
 from clemency.ingest.chunk import Chunk, Processed, process
 
@@ -72,18 +69,9 @@ class WorkerProcess:
     would start a second ingest there)."""
 
     def __init__(self, gate: bool) -> None:
-        mine, theirs = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])  # the checkout: clemency/, expectations/
-        path = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
-        command = [sys.executable, "-m", "clemency.ingest.worker", str(theirs.fileno())]
-        self._process = subprocess.Popen(
-            [*command, *(["--gate"] if gate else [])],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": path},
+        self._process, self._connection = start_child(
+            "clemency.ingest.worker", *(["--gate"] if gate else [])
         )
-        theirs.close()  # the child's end lives in the child only: its exit closes the pipe
-        self._connection = Connection(mine.detach())
 
     def submit(self, chunks: list[Chunk]) -> None:
         try:
@@ -110,12 +98,7 @@ class WorkerProcess:
         )
 
     def close(self) -> None:
-        self._connection.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop_child(self._process, self._connection, timeout_s=10)
 
 
 def _serve(connection: Connection, gate: bool) -> None:

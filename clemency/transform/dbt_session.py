@@ -24,10 +24,9 @@ import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
-from socket import socketpair
 from typing import Any
 
+from clemency.child_process import start_child, stop_child
 from clemency.errors import PipelineError
 
 
@@ -78,29 +77,13 @@ class DbtSession:
         return self._process.pid if self._process is not None else None
 
     def _start(self, env: dict[str, str]) -> None:
-        mine, theirs = socketpair()
-        root = str(Path(__file__).resolve().parents[2])  # the checkout, for clemency itself
-        path = ":".join(filter(None, [root, env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "clemency.transform.dbt_session", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            env={**env, "PYTHONPATH": path},
-            umask=0o077,
-            preexec_fn=self._preexec,
+        self._process, self._connection = start_child(
+            "clemency.transform.dbt_session", env=env, umask=0o077, preexec_fn=self._preexec
         )
-        theirs.close()  # the child's end lives in the child only: its exit closes the pipe
-        self._connection = Connection(mine.detach())
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # the child's loop ends on the closed pipe
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None and self._connection is not None:
+            stop_child(self._process, self._connection, timeout_s=30)
 
     def __enter__(self) -> DbtSession:
         return self
