@@ -63,6 +63,12 @@ def test_one_process_runs_each_command_frees_the_warehouse_and_keeps_its_vars(la
         # its one manifest was parsed with this lake's vars: another lake's are refused
         with pytest.raises(ValueError, match="one environment and vars"):
             run_dbt(other, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
+        # released: the child exits on its own, before the session is closed
+        session.release()
+        process = session._process
+        assert process is not None and process.wait(timeout=30) == 0
+        with pytest.raises(ValueError, match="released"):
+            run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
     assert stat.S_IMODE(lake.warehouse.stat().st_mode) == 0o600
     assert (lake.dbt_target / "manifest.json").is_file()
 

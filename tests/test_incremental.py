@@ -51,6 +51,16 @@ def _compiled(lake: Lake, model: str) -> str:
     return found.get("compiled_code") or ""
 
 
+def _views_built(lake: Lake) -> tuple[int, int]:
+    """How many view models the last build created, and how many data tests of views ran."""
+    results = json.loads((lake.dbt_target / "run_results.json").read_text(encoding="utf-8"))
+    nodes = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    views = {k for k, n in nodes.items() if n.get("config", {}).get("materialized") == "view"}
+    ran = {r["unique_id"] for r in results["results"]}
+    tests = [k for k in ran if k.startswith("test.") and views & {*nodes[k]["depends_on"]["nodes"]}]
+    return len(ran & views), len(tests)
+
+
 def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_bytes(
     fresh_broker, tmp_path, monkeypatch
 ):
@@ -72,6 +82,10 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
         deliveries = _compiled(daily, "stg_raw__facility_deliveries")
         # the first build stages every file; each later one only the day's new files
         assert ("already_staged" in deliveries) is (day != FIRST), day
+        # the first build creates the views; the later ones keep them and still test them
+        views, view_tests = _views_built(daily)
+        assert (views > 20) is (day == FIRST) and (views == 0) is (day != FIRST), (day, views)
+        assert view_tests > 20, (day, view_tests)
         chain[day] = _marts(daily, day)
         assert chain[day], f"nothing published for {day}"
 
@@ -119,6 +133,7 @@ def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_is_staged_a
     selected = transform(lake, day, selection=Selection(select=("person_status",)))
     assert selected.published is False and selected.latest is False
     assert _marts(lake, day) == published  # the snapshot was left alone
+    assert not lake.dbt_views_built.exists()  # what a selected build leaves is not trusted
 
     # a raw file rewritten with fewer rows (what the gate or a replay may do): the next
     # build notices and stages every file again instead of keeping the vanished rows
@@ -128,3 +143,4 @@ def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_is_staged_a
     transform(lake, day)
     assert "already_staged" not in _compiled(lake, "stg_raw__facility_deliveries")
     assert _marts(lake, day) != published
+    assert _views_built(lake)[0] > 20  # after the selected build, the views are created again

@@ -289,6 +289,12 @@ class Lake:
         return self.restricted / "seeds_loaded.json"
 
     @property
+    def dbt_views_built(self) -> Path:
+        """The fingerprint and names of the views the last whole build created in the
+        warehouse (a build creates them again only when the fingerprint changes)."""
+        return self.restricted / "views_built.json"
+
+    @property
     def legacy_unrestricted(self) -> tuple[Path, ...]:
         """Where builds before the restricted/ folder left dbt's warehouse, target and logs,
         readable by everyone (`clemency doctor` reports them)."""

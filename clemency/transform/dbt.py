@@ -38,6 +38,15 @@ from clemency.settings import load_settings
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
+from clemency.transform.warehouse_state import (
+    VIEW_MODELS,
+    dbt_variables,
+    record_views,
+    seed_only_tests,
+    seeds_fingerprint,
+    views_fingerprint,
+    warehouse_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +124,7 @@ def run_dbt(
         area.restricted / lake.dbt_as_of_dates.name, [{"as_of_date": as_of.isoformat()}],
         mode=0o600,
     )  # fmt: skip
-    # absolute: the delivery models remember the raw files they staged by path
-    variables = json.dumps(
-        {"lake": str(area.restricted.absolute()), "raw": str(lake.raw.absolute())}
-    )
+    variables = json.dumps(dbt_variables(lake, area))
     common = [
         "--project-dir",
         str(project_dir),
@@ -390,6 +396,8 @@ def transform_range(
         with DbtSession(preexec=_die_with_parent) as session:
             for day in days:
                 result = build_day(lake, day, selection, session)
+                if day == days[-1]:
+                    session.release()  # dbt's exit overlaps the last day's publishing
                 if not selection.partial:
                     result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
                 built.append(result)
@@ -433,20 +441,28 @@ def build_day(
 ) -> TransformResult:
     """One `dbt build` (no unit test) for `as_of`, publishing nothing (the caller holds the
     lock): the seeds are reloaded, and their data tests run, only when they changed since
-    they were last loaded into this warehouse; the raw deliveries are rebuilt from every
-    file when a file they staged is gone or now holds other rows (a purge, a replay)."""
+    they were last loaded into this warehouse; the views are created again only when what
+    defines them changed (clemency/transform/warehouse_state.py), their data tests run
+    every build; the raw deliveries are rebuilt from every file when a file they staged is
+    gone or now holds other rows (a purge, a replay)."""
     state = warehouse_state(lake)
-    seeds = seeds_fingerprint()
+    seeds, views = seeds_fingerprint(), views_fingerprint(lake)
     load_seeds = selection.full_refresh or state.seeds_fingerprint != seeds
+    keep_views = not (selection.partial or selection.full_refresh) and (
+        state.views_fingerprint == views
+    )
     excluded = ["test_type:unit", *selection.exclude]
     arguments = ["build"]
     if selection.select:
         arguments += ["--select", *selection.select]
-    elif not load_seeds:
-        # only what is named: excluding the seeds must not take with them the tests that
-        # read a seed and a model (dbt's default would drop those too)
+    else:
+        # only what is named: excluding the seeds or the views must not take with them the
+        # tests that read them (dbt's default would drop those too)
         arguments += ["--indirect-selection", "empty"]
-        excluded += ["resource_type:seed", *seed_only_tests(lake)]
+        if not load_seeds:
+            excluded += ["resource_type:seed", *seed_only_tests(lake)]
+        if keep_views:
+            excluded.append(VIEW_MODELS)
     arguments += ["--exclude", *excluded]
     if selection.full_refresh or state.stale_files:
         if state.stale_files and not selection.full_refresh:
@@ -456,9 +472,14 @@ def build_day(
                 state.stale_files[0],
             )
         arguments.append("--full-refresh")
+    if not keep_views:  # the views this build may change are recorded again once it is done
+        lake.dbt_views_built.unlink(missing_ok=True)
     result = run_dbt(lake, as_of, *arguments, session=session)
-    if load_seeds and not selection.partial:
-        atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
+    if not selection.partial:
+        if load_seeds:
+            atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
+        if not keep_views:
+            record_views(lake, views)
     return result
 
 
@@ -499,75 +520,6 @@ def snapshot_is_current(lake: Lake, as_of: dt.date) -> bool:
         return False
     fresh = build_inputs(raw_offsets(lake))
     return lake.snapshot(as_of).is_dir() and all(stamp.get(k) == v for k, v in fresh.items())
-
-
-@dataclass(frozen=True)
-class WarehouseState:
-    seeds_fingerprint: str | None  # of the seeds loaded, None if any seed table is missing
-    stale_files: list[str]  # raw files staged that are gone or now hold other rows
-
-
-def delivery_model(topic: str) -> str:
-    """The dbt model holding every delivery of `topic` (macro raw_deliveries)."""
-    return "stg_raw__" + topic.removesuffix(".events").replace(".", "_") + "_deliveries"
-
-
-def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> WarehouseState:
-    """What the warehouse already holds: which seeds, and whether every raw file its
-    delivery models staged is still on disk with the rows it had (raw files are immutable
-    and named by offset, but a purge deletes them and a gate or a replay may rewrite one)."""
-    if not lake.warehouse.exists():
-        return WarehouseState(None, [])
-    on_disk = {
-        str(path.absolute()): pq.ParquetFile(path).metadata.num_rows
-        for path in lake.raw.glob("*/*/*.parquet")
-    }
-    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
-        tables = {
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'main'"
-            ).fetchall()
-        }
-        stale = []
-        for model in sorted(tables & {delivery_model(topic) for topic in topics()}):
-            staged = connection.execute(
-                f"select source_file, count(*) from main.{model} group by source_file"
-            ).fetchall()
-            stale += [file for file, rows in staged if on_disk.get(file) != rows]
-    recorded = None
-    if lake.dbt_seeds_loaded.exists():
-        recorded = json.loads(lake.dbt_seeds_loaded.read_text(encoding="utf-8")).get("sha256")
-    seed_tables = {path.stem for path in seeds_dir.rglob("*.csv")}
-    return WarehouseState(recorded if seed_tables <= tables else None, sorted(stale))
-
-
-def seeds_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
-    """SHA-256 of everything that decides what the seeds load: their files (CSV and the
-    column types in their yml) and the project file's seed configuration."""
-    digest = hashlib.sha256()
-    seeds = project_dir / "seeds"
-    for path in sorted([*seeds.rglob("*"), project_dir / "dbt_project.yml"]):
-        if path.is_file():
-            digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def seed_only_tests(lake: Lake) -> list[str]:
-    """The data tests that read seeds and nothing else (per dbt's last manifest): they can
-    only fail when a seed changes, so they run when the seeds are loaded."""
-    try:
-        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return sorted(
-        node["name"]
-        for node in manifest.get("nodes", {}).values()
-        if node.get("resource_type") == "test"
-        and (parents := node.get("depends_on", {}).get("nodes"))
-        and all(parent.startswith("seed.") for parent in parents)
-    )
 
 
 def check_as_of(lake: Lake, as_of: dt.date) -> None:

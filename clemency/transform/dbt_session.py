@@ -51,6 +51,8 @@ class DbtSession:
     def run(self, args: list[str], common: list[str], env: dict[str, str]) -> tuple[int, str]:
         """`dbt <args> <common>`: its exit code (0 success, 1 a node failed, 2 dbt raised)
         and its console output."""
+        if self._connection is not None and self._connection.closed:
+            raise ValueError("a released dbt session runs no more commands")
         if self._started_with is None:
             self._start(env)
             self._started_with = (env, common)
@@ -80,6 +82,13 @@ class DbtSession:
         self._process, self._connection = start_child(
             "clemency.transform.dbt_session", env=env, umask=0o077, preexec_fn=self._preexec
         )
+
+    def release(self) -> None:
+        """Let the child exit now, without waiting for it (`close` waits): no more commands.
+        Its exit, about half a second of dbt's interpreter shutting down, then overlaps
+        what the caller does next."""
+        if self._connection is not None:
+            self._connection.close()
 
     def close(self) -> None:
         if self._process is not None and self._connection is not None:

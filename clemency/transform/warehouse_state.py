@@ -1,0 +1,163 @@
+"""What dbt's warehouse already holds, so a build redoes only what changed: which raw files
+the delivery models staged, which seeds were loaded, which views were created.
+
+Seeds and views are fingerprinted: a build reloads the seeds, or creates the views again,
+only when their fingerprint differs from the one recorded after the last build that did
+(`Lake.dbt_seeds_loaded`, `Lake.dbt_views_built`). A view is a stored query, not data: the
+same project over the same lake creates the same views, so a steady daily build keeps
+them and runs only their data tests (each `create view` cost dbt about 0.1 s a node).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from clemency.contracts import topics
+from clemency.lake import atomic
+from clemency.lake.layout import DbtArea, Lake
+from clemency.paths import TRANSFORMS_DIR
+
+VIEW_MODELS = "config.materialized:view"  # dbt's selector of the view models
+
+
+@dataclass(frozen=True)
+class WarehouseState:
+    seeds_fingerprint: str | None  # of the seeds loaded, None if any seed table is missing
+    stale_files: list[str]  # raw files staged that are gone or now hold other rows
+    views_fingerprint: str | None = None  # of the views created, None if any view is missing
+
+
+def dbt_variables(lake: Lake, area: DbtArea | None = None) -> dict[str, str]:
+    """dbt's vars for a build over `lake`: `lake` the folder dbt writes in (the restricted
+    zone, or a what-if scenario's area), `raw` the raw zone its sources read. Absolute: the
+    delivery models remember the raw files they staged by path."""
+    return {
+        "lake": str((area or lake).restricted.absolute()),
+        "raw": str(lake.raw.absolute()),
+    }
+
+
+def delivery_model(topic: str) -> str:
+    """The dbt model holding every delivery of `topic` (macro raw_deliveries)."""
+    return "stg_raw__" + topic.removesuffix(".events").replace(".", "_") + "_deliveries"
+
+
+def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> WarehouseState:
+    """What the warehouse already holds: which seeds and views, and whether every raw file
+    its delivery models staged is still on disk with the rows it had (raw files are
+    immutable and named by offset, but a purge deletes them and a gate or a replay may
+    rewrite one)."""
+    if not lake.warehouse.exists():
+        return WarehouseState(None, [])
+    on_disk = {
+        str(path.absolute()): pq.ParquetFile(path).metadata.num_rows
+        for path in lake.raw.glob("*/*/*.parquet")
+    }
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        relations = dict(
+            connection.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'main'"
+            ).fetchall()
+        )
+        stale = []
+        for model in sorted(relations.keys() & {delivery_model(topic) for topic in topics()}):
+            staged = connection.execute(
+                f"select source_file, count(*) from main.{model} group by source_file"
+            ).fetchall()
+            stale += [file for file, rows in staged if on_disk.get(file) != rows]
+    seeds = _recorded(lake.dbt_seeds_loaded)
+    seed_tables = {path.stem for path in seeds_dir.rglob("*.csv")}
+    views = _recorded(lake.dbt_views_built)
+    views_present = "views" in views and all(relations.get(v) == "VIEW" for v in views["views"])
+    return WarehouseState(
+        seeds.get("sha256") if seed_tables <= relations.keys() else None,
+        sorted(stale),
+        views.get("sha256") if views_present else None,
+    )
+
+
+def _recorded(path: Path) -> dict:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def seeds_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
+    """SHA-256 of everything that decides what the seeds load: their files (CSV and the
+    column types in their yml) and the project file's seed configuration."""
+    return _files_digest(project_dir, [project_dir / "seeds", project_dir / "dbt_project.yml"])
+
+
+def views_fingerprint(lake: Lake, project_dir: Path = TRANSFORMS_DIR) -> str:
+    """SHA-256 of everything a view's definition can depend on: every model and macro file
+    (any change to the project creates the views again: simpler than tracing which file a
+    view compiles from, and never wrong), the project and profile files, dbt's vars (the
+    raw zone's path is in the views over the raw sources), the warehouse's path (a view
+    names its relations with the database) and the versions of dbt and DuckDB."""
+    context = {
+        "vars": dbt_variables(lake),
+        "warehouse": str(lake.warehouse.absolute()),
+        "versions": [version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")],
+    }
+    paths = [project_dir / name for name in ("models", "macros", "dbt_project.yml")]
+    return _files_digest(
+        project_dir, [*paths, TRANSFORMS_DIR / "profiles.yml"], json.dumps(context, sort_keys=True)
+    )
+
+
+def _files_digest(root: Path, paths: list[Path], context: str = "") -> str:
+    """SHA-256 of `context` and of every file under `paths` (a file or a folder), by its
+    path relative to `root` and its bytes."""
+    digest = hashlib.sha256()
+    if context:
+        digest.update(context.encode() + b"\0")
+    files = sorted(
+        file for path in paths for file in ([path] if path.is_file() else path.rglob("*"))
+    )
+    for file in files:
+        if file.is_file():
+            name = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
+            digest.update(str(name).encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def record_views(lake: Lake, fingerprint: str) -> None:
+    """After a whole build that created the views: their fingerprint and names (from the
+    build's manifest), so the next build can keep them."""
+    try:
+        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    views = sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+        and node.get("config", {}).get("materialized") == "view"
+    )
+    atomic.write_json(lake.dbt_views_built, {"sha256": fingerprint, "views": views}, mode=0o600)
+
+
+def seed_only_tests(lake: Lake) -> list[str]:
+    """The data tests that read seeds and nothing else (per dbt's last manifest): they can
+    only fail when a seed changes, so they run when the seeds are loaded."""
+    try:
+        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "test"
+        and (parents := node.get("depends_on", {}).get("nodes"))
+        and all(parent.startswith("seed.") for parent in parents)
+    )

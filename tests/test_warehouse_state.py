@@ -1,0 +1,75 @@
+"""What a build may keep from the warehouse (clemency/transform/warehouse_state.py): the
+views, while nothing that defines them changed and every one of them is still there. A
+kept view that no longer matches the project would make every later build read stale SQL,
+so these tests try the ways a view can stop matching."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from clemency.lake.layout import Lake
+from clemency.paths import TRANSFORMS_DIR
+from clemency.transform.warehouse_state import views_fingerprint, warehouse_state
+
+
+def _project(tmp_path):
+    copy = tmp_path / "transforms"
+    shutil.copytree(TRANSFORMS_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    return copy
+
+
+def test_any_change_to_what_defines_a_view_changes_the_fingerprint(tmp_path):
+    lake, project = Lake(tmp_path / "lake"), _project(tmp_path)
+    before = views_fingerprint(lake, project)
+    assert views_fingerprint(lake, project) == before  # deterministic
+
+    macro = project / "macros" / "staged_events.sql"
+    macro.write_text(macro.read_text(encoding="utf-8") + "\n")
+    after_macro = views_fingerprint(lake, project)
+    assert after_macro != before  # a macro a view calls
+
+    sql = project / "models" / "staging" / "court" / "stg_court__bail_ends.sql"
+    sql.write_text(sql.read_text(encoding="utf-8") + " ")
+    after_model = views_fingerprint(lake, project)
+    assert after_model not in {before, after_macro}  # the view's own SQL
+
+    (project / "models" / "staging" / "court" / "stg_court__new.sql").write_text("select 1\n")
+    assert views_fingerprint(lake, project) != after_model  # a new model
+
+    # the same project over a lake elsewhere: the views over raw name the raw zone's path
+    assert views_fingerprint(Lake(tmp_path / "moved"), project) != views_fingerprint(lake, project)
+
+
+def test_a_seed_change_does_not_change_the_views(tmp_path):
+    """A view reads a seed by name at query time: new seed rows need no new view."""
+    lake, project = Lake(tmp_path / "lake"), _project(tmp_path)
+    before = views_fingerprint(lake, project)
+    seed = next((project / "seeds").rglob("*.csv"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n")
+    assert views_fingerprint(lake, project) == before
+
+
+def test_the_recorded_views_count_only_while_each_is_still_a_view(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    lake.restricted.mkdir(parents=True)
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute("create view stg_a as select 1 as x")
+        connection.execute("create view stg_b as select 2 as x")
+    lake.dbt_views_built.write_text('{"sha256": "abc", "views": ["stg_a", "stg_b"]}')
+    assert warehouse_state(lake).views_fingerprint == "abc"
+
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute("drop view stg_b")
+        connection.execute("create table stg_b as select 2 as x")  # a table of that name
+    assert warehouse_state(lake).views_fingerprint is None
+
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute("drop table stg_b")
+    assert warehouse_state(lake).views_fingerprint is None  # gone
+
+    lake.dbt_views_built.write_text("not json")
+    assert warehouse_state(lake).views_fingerprint is None  # an unreadable record
+    lake.dbt_views_built.unlink()
+    assert warehouse_state(lake).views_fingerprint is None  # none at all
