@@ -1,9 +1,9 @@
 """Fast checks of the dbt project's yml (no dbt run): the required columns, keys and closed
-lists of values that each model's one `not_null_columns`, `unique_keys` and
-`accepted_values_columns` test lists, and the raw sources' freshness model against
-models/staging/__sources.yml, where the thresholds are set. One slow check compiles those
-generic tests (no lake: the lint target's in-memory DuckDB) for sqlfluff, which skips their
-files as macros."""
+lists of values that each model's one `model_checks` test lists, and the raw sources'
+freshness model against models/staging/__sources.yml, where the thresholds are set. Slow
+checks compile those tests (no lake: the lint target's in-memory DuckDB): the checks dbt
+parsed are the ones the yml lists, and their SQL passes sqlfluff, which skips their file
+as a macro."""
 
 from __future__ import annotations
 
@@ -38,22 +38,27 @@ def _test_name(test: object) -> str:
 
 def _plain(test: object, kind: str) -> bool:
     """`test` is a `kind` test with no config of its own (no `where`, severity, `config:`,
-    name…): only dbt's arguments, all of which the merged tests carry."""
+    name…): only dbt's arguments, all of which model_checks carries."""
     if isinstance(test, str):
         return test == kind
     return _test_name(test) == kind and set(test[kind] or {}) <= {"arguments"}
 
 
-def _merged(path: Path, model: dict, kind: str) -> dict | None:
-    """The arguments of the model's one `kind` test (None when it has none), checked: at
-    most one per model, named `<kind>_<model>`."""
+CHECKS_TEST = "model_checks"
+
+
+def _checks_of(path: Path, model: dict) -> dict:
+    """The arguments of the model's one model_checks test ({} when it has none), checked:
+    at most one per model, named `model_checks_<model>`, with something to check."""
     where = f"{path.relative_to(TRANSFORMS_DIR)}: {model['name']}"
-    merged = [test[kind] for test in model.get("data_tests") or [] if _test_name(test) == kind]
-    assert len(merged) <= 1, f"{where}: one {kind} test per model"
-    if not merged:
-        return None
-    assert merged[0].get("name") == f"{kind}_{model['name']}", where
-    return merged[0]["arguments"]
+    tests = [t[CHECKS_TEST] for t in model.get("data_tests") or [] if _test_name(t) == CHECKS_TEST]
+    assert len(tests) <= 1, f"{where}: one {CHECKS_TEST} test per model"
+    if not tests:
+        return {}
+    assert tests[0].get("name") == f"{CHECKS_TEST}_{model['name']}", where
+    arguments = tests[0]["arguments"]
+    assert arguments and set(arguments) <= {"not_null", "keys", "accepted_values"}, where
+    return arguments
 
 
 def _undocumented(model: dict, listed: object) -> list[str]:
@@ -69,130 +74,176 @@ def _column_tests(model: dict) -> list[tuple[str, object]]:
     ]
 
 
-def test_models_check_required_columns_with_one_not_null_columns_test():
-    """One not_null_columns node per model instead of a not_null node per column (dbt's
-    per-node cost): a column-level not_null is left only where it has its own config (a
-    `where`, a severity). Each column the test lists is a column the model documents."""
+def _accepted(accepted: object) -> tuple[list, bool]:
+    """A column's accepted values and whether they are quoted: a list, or accepted_values'
+    own arguments (`{values: [...], quote: false}`)."""
+    if isinstance(accepted, dict):
+        return accepted["values"], accepted.get("quote", True)
+    return accepted, True  # type: ignore[return-value]
+
+
+def _listed_checks(arguments: dict) -> set[tuple]:
+    """The checks of a model_checks test's arguments: (kind, columns or values), one each."""
+    checks: set[tuple] = {("not_null", column) for column in arguments.get("not_null") or []}
+    checks |= {("key", tuple(key)) for key in arguments.get("keys") or []}
+    for column, accepted in (arguments.get("accepted_values") or {}).items():
+        values, quote = _accepted(accepted)
+        checks.add(("accepted_values", column, json.dumps(values), quote))
+    return checks
+
+
+def _yml_checks() -> set[tuple]:
+    """Every check the models' ymls list: (model, kind, columns or values)."""
+    return {
+        (model["name"], *check)
+        for path, model in _models()
+        for check in _listed_checks(_checks_of(path, model))
+    }
+
+
+def test_models_check_required_columns_in_their_one_model_checks_test():
+    """One model_checks node per model (transforms/tests/generic/model_checks.sql) instead
+    of a node per check (dbt's per-node cost): a column-level not_null is left only where it
+    has its own config (a `where`, a severity). Each column its `not_null` lists is a column
+    the model documents."""
     checked = 0
     for path, model in _models():
         where = f"{path.relative_to(TRANSFORMS_DIR)}: {model['name']}"
         for name, test in _column_tests(model):
-            assert not _plain(test, "not_null"), f"{where}.{name}: list it in not_null_columns"
-        arguments = _merged(path, model, "not_null_columns")
-        if arguments is None:
+            assert not _plain(test, "not_null"), f"{where}.{name}: list it in {CHECKS_TEST}"
+        listed = _checks_of(path, model).get("not_null")
+        if listed is None:
             continue
-        listed = arguments["columns"]
         assert listed and len(set(listed)) == len(listed), f"{where}: {listed}"
         assert not _undocumented(model, listed), (
-            f"{where}: not_null_columns lists columns the model does not document: "
+            f"{where}: not_null lists columns the model does not document: "
             f"{_undocumented(model, listed)}"
         )
         checked += len(listed)
-    assert checked >= 217  # the column-level not_null tests they replaced (models only)
+    assert checked >= 224  # the columns of the not_null_columns tests it replaced
 
 
-def test_models_check_their_keys_with_one_unique_keys_test():
-    """One unique_keys node per model (transforms/tests/generic/unique_keys.sql) instead of a
-    `unique` node per key column and a `unique_combination` node per key of several columns:
-    either is left only where it has its own config. A key of one column is checked as
-    `unique` did (nulls left out), one of several as `unique_combination` (nulls grouped), so
-    a key of one column stands for a `unique` and must not have been a unique_combination."""
+def test_models_check_their_keys_in_their_one_model_checks_test():
+    """Its `keys` instead of a `unique` node per key column and a `unique_combination` node
+    per key of several columns: either is left only where it has its own config. A key of
+    one column is checked as `unique` did (nulls left out), one of several as
+    `unique_combination` (nulls grouped), so a key of one column stands for a `unique` and
+    must not have been a unique_combination."""
     keys = 0
     for path, model in _models():
         where = f"{path.relative_to(TRANSFORMS_DIR)}: {model['name']}"
         for name, test in _column_tests(model):
-            assert not _plain(test, "unique"), f"{where}.{name}: list it in unique_keys"
+            assert not _plain(test, "unique"), f"{where}.{name}: list it in {CHECKS_TEST}"
         for test in model.get("data_tests") or []:
-            assert not _plain(test, "unique_combination"), f"{where}: list it in unique_keys"
-        arguments = _merged(path, model, "unique_keys")
+            assert not _plain(test, "unique_combination"), f"{where}: list it in {CHECKS_TEST}"
+        arguments = _checks_of(path, model).get("keys")
         if arguments is None:
             continue
-        listed = [tuple(key) for key in arguments["keys"]]
+        listed = [tuple(key) for key in arguments]
         assert listed and len(set(listed)) == len(listed), f"{where}: {listed}"
         for key in listed:
             assert key and len(set(key)) == len(key), f"{where}: key {key}"
             assert not _undocumented(model, key), (
-                f"{where}: unique_keys lists columns the model does not document: "
+                f"{where}: keys lists columns the model does not document: "
                 f"{_undocumented(model, key)}"
             )
         keys += len(listed)
     assert keys >= 59  # the tests they replaced on models: 37 `unique`, 22 `unique_combination`
 
 
-def test_models_check_closed_lists_with_one_accepted_values_columns_test():
-    """One accepted_values_columns node per model (transforms/tests/generic/
-    accepted_values_columns.sql) instead of an `accepted_values` node per column: a
+def test_models_check_closed_lists_in_their_one_model_checks_test():
+    """Its `accepted_values` instead of an `accepted_values` node per column: a
     column-level accepted_values is left only where it has its own config. Each column
     listed is documented and maps to its values, or to accepted_values' own arguments."""
     columns = 0
     for path, model in _models():
         where = f"{path.relative_to(TRANSFORMS_DIR)}: {model['name']}"
         for name, test in _column_tests(model):
-            assert not _plain(test, "accepted_values"), (
-                f"{where}.{name}: list it in accepted_values_columns"
-            )
-        arguments = _merged(path, model, "accepted_values_columns")
-        if arguments is None:
+            assert not _plain(test, "accepted_values"), f"{where}.{name}: list it in {CHECKS_TEST}"
+        listed = _checks_of(path, model).get("accepted_values")
+        if listed is None:
             continue
-        listed = arguments["columns"]
         assert listed, where
         assert not _undocumented(model, listed), (
-            f"{where}: accepted_values_columns lists columns the model does not document: "
+            f"{where}: accepted_values lists columns the model does not document: "
             f"{_undocumented(model, listed)}"
         )
         for name, accepted in listed.items():
             if isinstance(accepted, dict):
                 assert set(accepted) <= {"values", "quote"}, f"{where}.{name}: {accepted}"
-                accepted = accepted["values"]
-            assert accepted and isinstance(accepted, list), f"{where}.{name}: {accepted}"
-            assert len(set(map(str, accepted))) == len(accepted), f"{where}.{name}: {accepted}"
+            values, _ = _accepted(accepted)
+            assert values and isinstance(values, list), f"{where}.{name}: {accepted}"
+            assert len(set(map(str, values))) == len(values), f"{where}.{name}: {accepted}"
         columns += len(listed)
     assert columns >= 26  # the column-level accepted_values tests they replaced (models only)
 
 
-MERGED_TESTS = ("not_null_columns", "unique_keys", "accepted_values_columns")
-
-
-@pytest.mark.slow
-def test_the_merged_tests_compile_to_sql_that_sqlfluff_passes(tmp_path):
-    """sqlfluff's dbt templater skips tests/generic/ (macros), so `make sqllint` never sees
-    the SQL of these tests: lint what they compile to, with the project's rules, for the
-    models with the fewest and the most columns each lists (one column and many take
-    different branches of their Jinja). RF06 and LT13 are compilation's (dbt quotes the
-    relation's name; a `{% test %}` block starts with a newline), not the macro's."""
-    from sqlfluff.core import FluffConfig, Linter
-
-    target = tmp_path / "target"
-    variables = {"lake": str(tmp_path / "restricted"), "raw": str(tmp_path / "raw")}
+@pytest.fixture(scope="module")
+def compiled_checks(tmp_path_factory) -> dict[str, dict]:
+    """The manifest's model_checks nodes, compiled (no lake: the lint target)."""
+    folder = tmp_path_factory.mktemp("compiled-checks")
+    target = folder / "target"
+    variables = {"lake": str(folder / "restricted"), "raw": str(folder / "raw")}
     subprocess.run(
         [
             dbt_executable(), "compile", "--target", "lint", "--no-use-colors",
             "--project-dir", str(TRANSFORMS_DIR), "--profiles-dir", str(TRANSFORMS_DIR),
-            "--target-path", str(target), "--log-path", str(tmp_path / "logs"),
-            "--vars", json.dumps(variables),
-            "--select", *(f"test_name:{name}" for name in MERGED_TESTS),
+            "--target-path", str(target), "--log-path", str(folder / "logs"),
+            "--vars", json.dumps(variables), "--select", f"test_name:{CHECKS_TEST}",
         ],
         check=True, capture_output=True, text=True,
         env={"PATH": "/usr/bin:/bin", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )  # fmt: skip
     nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    return {
+        name: node
+        for name, node in nodes.items()
+        if (node.get("test_metadata") or {}).get("name") == CHECKS_TEST
+    }
+
+
+@pytest.mark.slow
+def test_dbt_runs_the_checks_the_ymls_list(compiled_checks):
+    """What dbt parsed of the model_checks tests is what the ymls list, model by model, and
+    each is a test of the default config (an error when it fails, no `where`). (When
+    model_checks replaced not_null_columns, unique_keys and accepted_values_columns, the
+    same comparison of the two manifests found the same checks.)"""
+    parsed = set()
+    for node in compiled_checks.values():
+        assert node["attached_node"].startswith("model."), node["name"]
+        model = node["attached_node"].split(".")[-1]
+        parsed |= {(model, *check) for check in _listed_checks(node["test_metadata"]["kwargs"])}
+        config = node["config"]
+        assert (config["severity"], config["where"], config["error_if"]) == ("ERROR", None, "!= 0")
+    assert parsed == _yml_checks()
+    assert len({check[0] for check in parsed}) >= 66  # models with checks
+
+
+@pytest.mark.slow
+def test_the_model_checks_compile_to_sql_that_sqlfluff_passes(compiled_checks):
+    """sqlfluff's dbt templater skips tests/generic/ (macros), so `make sqllint` never sees
+    the SQL of model_checks: lint what it compiles to, with the project's rules, for the
+    models with the fewest and the most of each of its arguments (none, one and many take
+    different branches of its Jinja). RF06 and LT13 are compilation's (dbt quotes the
+    relation's name; a `{% test %}` block starts with a newline), not the macro's."""
+    from sqlfluff.core import FluffConfig, Linter
+
     config = FluffConfig.from_path(
         str(TRANSFORMS_DIR),
         overrides={"templater": "raw", "exclude_rules": "ST06,ST07,ST09,AM04,RF06,LT13"},
     )
-    linted = []
-    for name in MERGED_TESTS:
-        compiled = sorted(
-            (len(json.dumps(node["test_metadata"]["kwargs"])), node["name"], node["compiled_code"])
-            for node in nodes.values()
-            if (node.get("test_metadata") or {}).get("name") == name
+    linted = set()
+    for argument in ("not_null", "keys", "accepted_values"):
+        by_size = sorted(
+            (len(node["test_metadata"]["kwargs"].get(argument) or ()), node["name"])
+            for node in compiled_checks.values()
         )
-        assert compiled, f"dbt compiled no {name} test"
-        for _, test, sql in {compiled[0][1]: compiled[0], compiled[-1][1]: compiled[-1]}.values():
-            violations = Linter(config=config).lint_string(sql).get_violations()
-            assert not violations, (test, [v.desc() for v in violations], sql)
-            linted.append(test)
-    assert len(linted) == 2 * len(MERGED_TESTS), linted
+        linted |= {by_size[0][1], by_size[-1][1]}
+    sql = {node["name"]: node["compiled_code"] for node in compiled_checks.values()}
+    for test in sorted(linted):
+        violations = Linter(config=config).lint_string(sql[test]).get_violations()
+        assert not violations, (test, [v.desc() for v in violations], sql[test])
+    assert len(linted) >= 3, linted
 
 
 def _raw_rules() -> list[dict]:

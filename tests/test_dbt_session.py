@@ -87,7 +87,7 @@ def test_a_failing_command_names_its_node_and_a_dead_session_fails_in_one_line(l
         with pytest.raises(TransformError) as failed:
             run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)
         first = str(failed.value).splitlines()[0]
-        assert first.startswith(f"dbt test failed for as-of {DAYS[1]}: test not_null_columns_")
+        assert first.startswith(f"dbt test failed for as-of {DAYS[1]}: test model_checks_")
         assert first.endswith(": null in as_of_date (1 row)"), first
         monkeypatch.setattr(atomic, "write_json", write_json)
         run_dbt(lake, DAYS[1], "test", "--select", AS_OF_MODEL, session=session)  # goes on

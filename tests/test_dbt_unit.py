@@ -121,8 +121,8 @@ def test_dbt_ran_only_the_unit_tests_the_yml_defines(unit_test_run):
 def test_a_null_in_a_required_column_fails_naming_the_model_and_the_column(
     unit_test_run, monkeypatch
 ):
-    """A model's required columns are checked by one not_null_columns test
-    (transforms/tests/generic/not_null_columns.sql); when one has a null, the one-line error
+    """A model's checks are one model_checks test (transforms/tests/generic/
+    model_checks.sql); when a required column has a null, the one-line error
     `clemency transform` shows names the test, hence the model, and the column."""
     lake = unit_test_run.lake
     write_json = atomic.write_json
@@ -136,7 +136,7 @@ def test_a_null_in_a_required_column_fails_naming_the_model_and_the_column(
     with pytest.raises(TransformError) as failed:
         run_dbt(lake, AS_OF, "test", "--select", "stg_run__as_of_dates")
     first = str(failed.value).splitlines()[0]
-    assert "test not_null_columns_stg_run__as_of_dates." in first, first
+    assert "test model_checks_stg_run__as_of_dates." in first, first
     assert first.endswith(": null in as_of_date (1 row)"), first
 
 
@@ -157,45 +157,66 @@ def _planted(lake: Lake, table: str, columns: str, rows: str) -> Iterator[None]:
             )
 
 
+SPANS = "int_bail_postponement_spans", "event_id, span_kind, start_date"
+
+
 def test_a_duplicated_key_fails_naming_the_model_and_the_key(unit_test_run):
-    """A model's keys are checked by one unique_keys test (transforms/tests/generic/
-    unique_keys.sql); when one has duplicates, the one-line error names the test, hence the
-    model, and the key's columns. Nulls as in the tests it replaced: a key of several
-    columns groups them (unique_combination: the two facts of one person and no round are
-    duplicates), a key of one column leaves them out (dbt's `unique`: the two spans without
-    an event_id are not; were they, the error would end in "(and 1 more)")."""
+    """When a key has duplicates, the one-line error names the test, hence the model, the
+    key's columns and, after them, every other kind of check of the model that failed (two
+    facts without a round: their nulls too). A key of several columns groups nulls
+    (unique_combination: the two facts of one person and no round are duplicates). The
+    first failed test is told, and how many more failed: dbt runs the two in the order of
+    their ids with one thread."""
     lake = unit_test_run.lake
     with (
         _planted(
-            lake, "int_amnesty_facts", "person_id, round_id",
-            "('planted-1', null), ('planted-1', null), ('planted-2', 'r1')",
+            lake, "int_amnesty_facts",
+            "person_id, round_id, has_pending_review, has_barring_review",
+            "('planted-1', null, false, false), ('planted-1', null, false, false),"
+            " ('planted-2', 'r1', false, false)",
         ),
-        _planted(lake, "int_bail_postponement_spans", "event_id", "(null), (null)"),
+        _planted(lake, *SPANS, "('planted-1', 'bail', '2025-01-01'), (null, 'bail', '2025-01-01')"),
         pytest.raises(TransformError) as failed,
     ):  # fmt: skip
         run_dbt(
-            lake, AS_OF, "test", "--select",
-            "unique_keys_int_amnesty_facts", "unique_keys_int_bail_postponement_spans",
+            lake, AS_OF, "test", "--threads", "1", "--select",
+            "model_checks_int_amnesty_facts", "model_checks_int_bail_postponement_spans",
         )  # fmt: skip
     first = str(failed.value).splitlines()[0]
-    assert "test unique_keys_int_amnesty_facts." in first, first
-    assert first.endswith(": duplicated person_id, round_id (1 key)"), first
+    assert "test model_checks_int_amnesty_facts." in first, first
+    assert first.endswith(
+        ": null in round_id (2 rows); duplicated person_id, round_id (1 key) (and 1 more)"
+    ), first
+
+
+def test_a_key_of_one_column_leaves_its_nulls_out(unit_test_run):
+    """A key of one column is checked as dbt's `unique` does: the two spans without an
+    event_id are not a duplicated key (they fail the not-null check of the same test), the
+    two with the same one are."""
+    lake = unit_test_run.lake
+    planted = (
+        "('planted-1', 'bail', '2025-01-01'), ('planted-1', 'bail', '2025-01-01'),"
+        " (null, 'bail', '2025-01-01'), (null, 'bail', '2025-01-01')"
+    )
+    with _planted(lake, *SPANS, planted), pytest.raises(TransformError) as failed:
+        run_dbt(lake, AS_OF, "test", "--select", "model_checks_int_bail_postponement_spans")
+    first = str(failed.value).splitlines()[0]
+    assert "test model_checks_int_bail_postponement_spans." in first, first
+    assert first.endswith(": null in event_id (2 rows); duplicated event_id (1 key)"), first
 
 
 def test_an_unexpected_value_fails_naming_the_model_and_the_column(unit_test_run):
-    """A model's closed lists of values are checked by one accepted_values_columns test
-    (transforms/tests/generic/accepted_values_columns.sql); when a column has a value
-    outside its list, the one-line error names the test, hence the model, and the column,
-    with the rows (a null is not unexpected, as in dbt's accepted_values)."""
+    """When a column has a value outside its closed list, the one-line error names the
+    test, hence the model, and the column, with the rows; a null is not unexpected (as in
+    dbt's accepted_values), only null: span_kind is required too."""
     lake = unit_test_run.lake
-    planted = "('planted-1', 'parole'), ('planted-2', 'parole'), ('planted-3', null)"
-    with (
-        _planted(lake, "int_bail_postponement_spans", "event_id, span_kind", planted),
-        pytest.raises(TransformError) as failed,
-    ):
-        run_dbt(
-            lake, AS_OF, "test", "--select", "accepted_values_columns_int_bail_postponement_spans"
-        )
+    planted = (
+        "('planted-1', 'parole', '2025-01-01'), ('planted-2', 'parole', '2025-01-01'),"
+        " ('planted-3', null, '2025-01-01')"
+    )
+    with _planted(lake, *SPANS, planted), pytest.raises(TransformError) as failed:
+        run_dbt(lake, AS_OF, "test", "--select", "model_checks_int_bail_postponement_spans")
     first = str(failed.value).splitlines()[0]
-    assert "test accepted_values_columns_int_bail_postponement_spans." in first, first
-    assert first.endswith(": unexpected values in span_kind (2 rows)"), first
+    assert "test model_checks_int_bail_postponement_spans." in first, first
+    expected = ": null in span_kind (1 row); unexpected values in span_kind (2 rows)"
+    assert first.endswith(expected), first

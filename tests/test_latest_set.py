@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from conftest import DEMO_AS_OF, copy_of_demo_lake
@@ -122,6 +123,42 @@ def test_a_dbt_failure_names_its_node_from_run_results(tmp_path):
         "if != 0 (and 1 more)"
     )
     assert failed_node(tmp_path / "missing.json") is None
+
+
+def test_a_failed_model_checks_test_says_what_failed_kind_by_kind(tmp_path):
+    """The failing rows of a model_checks test (column names and counts), queried again in
+    the warehouse, grouped by kind in the test's order: nulls, duplicated keys (a key is a
+    list of columns: keys are joined by a semicolon), unexpected values."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    test_id = "test.clemency.model_checks_int_people.1a"
+    rows = "('duplicated', 'a, b', 1), ('null', 'a', 2), ('duplicated', 'c', 3), ('null', 'b', 1)"
+    failing = f"select * from (values {rows}) as t (check_kind, column_names, failures)"
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"nodes": {test_id: {"test_metadata": {"name": "model_checks"}}}})
+    )
+    results = tmp_path / "run_results.json"
+    results.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "unique_id": test_id,
+                        "status": "fail",
+                        "message": "Got 4 results, configured to fail if != 0",
+                        "compiled_code": failing,
+                    }
+                ]
+            }
+        )
+    )
+    assert failed_node(results, warehouse) == (
+        "test model_checks_int_people.1a: Got 4 results, configured to fail if != 0: "
+        "null in a (2 rows), b (1 row); duplicated a, b (1 key); c (3 keys)"
+    )
+    assert failed_node(results) == (  # no warehouse to query: dbt's message only
+        "test model_checks_int_people.1a: Got 4 results, configured to fail if != 0"
+    )
 
 
 @pytest.mark.slow

@@ -185,11 +185,11 @@ def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse).
 
     A test's name starts with its generic test and the model it checks
-    (`not_null_columns_person_status`); a failed test of a model's columns or keys also says
-    which, from its failing rows queried again in `warehouse` (column names and counts, never
-    a value of the model; see `_CHECK_ROWS`): `null in person_key (3 rows)` (not_null_columns),
-    `duplicated round_id, person_key (2 keys)` (unique_keys), `unexpected values in status
-    (3 rows)` (accepted_values_columns)."""
+    (`model_checks_person_status`); a failed test of a model's checks also says which
+    failed, from its failing rows queried again in `warehouse` (column names and counts,
+    never a value of the model; see `_CHECK_ROWS`): `null in person_key (3 rows)`,
+    `duplicated round_id, person_key (2 keys)`, `unexpected values in status (3 rows)`, or
+    several of them: `null in as_of_date (1 row); duplicated person_key (2 keys)`."""
     try:
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -207,47 +207,59 @@ def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     return f"{kind} {name}: {message}{more}"
 
 
+# The generic test of a model's checks (transforms/tests/generic/model_checks.sql): one a
+# model, whose failing rows are `check_kind, column_names, failures`.
+_CHECKS_TEST = "model_checks"
+
+
 @dataclass(frozen=True)
 class _CheckRows:
-    """What a failing row of one of the project's generic tests of a model's columns or keys
-    (transforms/tests/generic/) holds: a column list and a count, never a value."""
+    """What the failing rows of one kind of check of `_CHECKS_TEST` say: a column list and a
+    count each, never a value."""
 
-    columns: str  # the select of the test's two columns: what, how many
-    says: str  # the words before them
+    says: str  # the words before their columns
     counted: str  # what the count counts
     joined_by: str = ", "
 
 
+# by check_kind, in the order the test checks them
 _CHECK_ROWS = {
-    "not_null_columns": _CheckRows("column_name, null_rows", "null in", "row"),
+    "null": _CheckRows("null in", "row"),
     # a key is a list of columns (`round_id, person_key`): keys are joined by a semicolon
-    "unique_keys": _CheckRows("key_columns, duplicated_keys", "duplicated", "key", "; "),
-    "accepted_values_columns": _CheckRows(
-        "column_name, unexpected_rows", "unexpected values in", "row"
-    ),
+    "duplicated": _CheckRows("duplicated", "key", "; "),
+    "unexpected": _CheckRows("unexpected values in", "row"),
 }
 
 
 def _failed_checks(manifest: Path, result: dict, warehouse: Path) -> str:
-    """`: null in <column> (<n> rows), …`, `: duplicated <key columns> (<n> keys); …` or
-    `: unexpected values in <column> (<n> rows), …` for a failed test of _CHECK_ROWS (its
-    failing rows, queried again read-only), "" for any other test or when that cannot be
-    done."""
+    """`: null in <column> (<n> rows), …; duplicated <key columns> (<n> keys); …; unexpected
+    values in <column> (<n> rows), …` (the kinds that failed) for a failed `_CHECKS_TEST`
+    (its failing rows, queried again read-only), "" for any other test or when that cannot
+    be done."""
     try:
         nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
         node = nodes[result["unique_id"]]
-        check = _CHECK_ROWS.get(str((node.get("test_metadata") or {}).get("name")))
-        if check is None:
+        if (node.get("test_metadata") or {}).get("name") != _CHECKS_TEST:
             return ""
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             rows = connection.execute(
-                f"select {check.columns} from ({result['compiled_code']}) limit 10"
+                "select check_kind, column_names, failures"
+                f" from ({result['compiled_code']}) limit 10"
             ).fetchall()
     except (OSError, ValueError, KeyError, TypeError, duckdb.Error):
         return ""
-    return f": {check.says} " + check.joined_by.join(
-        f"{what} ({count} {check.counted}{'' if count == 1 else 's'})" for what, count in rows
-    )
+    said = []
+    for kind, check in _CHECK_ROWS.items():
+        failed = [(what, count) for of_kind, what, count in rows if of_kind == kind]
+        if failed:
+            said.append(
+                f"{check.says} "
+                + check.joined_by.join(
+                    f"{what} ({count} {check.counted}{'' if count == 1 else 's'})"
+                    for what, count in failed
+                )
+            )
+    return ": " + "; ".join(said) if said else ""
 
 
 def _last_error_line(output: str) -> str:
