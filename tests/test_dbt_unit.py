@@ -189,34 +189,33 @@ def test_a_duplicated_key_fails_naming_the_model_and_the_key(unit_test_run):
     ), first
 
 
-def test_a_key_of_one_column_leaves_its_nulls_out(unit_test_run):
-    """A key of one column is checked as dbt's `unique` does: the two spans without an
-    event_id are not a duplicated key (they fail the not-null check of the same test), the
-    two with the same one are."""
-    lake = unit_test_run.lake
-    planted = (
+# Planted rows of the spans model and the end of the one-line error they give.
+SPANS_FAILURES = {
+    # a key of one column is checked as dbt's `unique` does: the two spans without an
+    # event_id are not a duplicated key (they fail the not-null check of the same test),
+    # the two with the same one are
+    "a key of one column leaves its nulls out": (
         "('planted-1', 'bail', '2025-01-01'), ('planted-1', 'bail', '2025-01-01'),"
-        " (null, 'bail', '2025-01-01'), (null, 'bail', '2025-01-01')"
-    )
-    with _planted(lake, *SPANS, planted), pytest.raises(TransformError) as failed:
-        run_dbt(lake, AS_OF, "test", "--select", "model_checks_int_bail_postponement_spans")
-    first = str(failed.value).splitlines()[0]
-    assert "test model_checks_int_bail_postponement_spans." in first, first
-    assert first.endswith(": null in event_id (2 rows); duplicated event_id (1 key)"), first
-
-
-def test_an_unexpected_value_fails_naming_the_model_and_the_column(unit_test_run):
-    """When a column has a value outside its closed list, the one-line error names the
-    test, hence the model, and the column, with the rows; a null is not unexpected (as in
-    dbt's accepted_values), only null: span_kind is required too."""
-    lake = unit_test_run.lake
-    planted = (
+        " (null, 'bail', '2025-01-01'), (null, 'bail', '2025-01-01')",
+        ": null in event_id (2 rows); duplicated event_id (1 key)",
+    ),
+    # a column with a value outside its closed list is named with the rows; a null is not
+    # unexpected (as in dbt's accepted_values), only null: span_kind is required too
+    "an unexpected value names its column": (
         "('planted-1', 'parole', '2025-01-01'), ('planted-2', 'parole', '2025-01-01'),"
-        " ('planted-3', null, '2025-01-01')"
-    )
+        " ('planted-3', null, '2025-01-01')",
+        ": null in span_kind (1 row); unexpected values in span_kind (2 rows)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("planted", "expected"), SPANS_FAILURES.values(), ids=SPANS_FAILURES)
+def test_a_failed_check_of_the_spans_names_the_model_and_what_failed(
+    unit_test_run, planted, expected
+):
+    lake = unit_test_run.lake
     with _planted(lake, *SPANS, planted), pytest.raises(TransformError) as failed:
         run_dbt(lake, AS_OF, "test", "--select", "model_checks_int_bail_postponement_spans")
     first = str(failed.value).splitlines()[0]
     assert "test model_checks_int_bail_postponement_spans." in first, first
-    expected = ": null in span_kind (1 row); unexpected values in span_kind (2 rows)"
     assert first.endswith(expected), first
