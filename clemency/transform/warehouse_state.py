@@ -134,13 +134,12 @@ def _files_digest(root: Path, paths: list[Path], context: str = "") -> str:
 def record_views(lake: Lake, fingerprint: str) -> None:
     """After a whole build that created the views: their fingerprint and names (from the
     build's manifest), so the next build can keep them."""
-    try:
-        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    nodes = _manifest_nodes(lake)
+    if nodes is None:
         return
     views = sorted(
         node["name"]
-        for node in manifest.get("nodes", {}).values()
+        for node in nodes
         if node.get("resource_type") == "model"
         and node.get("config", {}).get("materialized") == "view"
     )
@@ -150,14 +149,19 @@ def record_views(lake: Lake, fingerprint: str) -> None:
 def seed_only_tests(lake: Lake) -> list[str]:
     """The data tests that read seeds and nothing else (per dbt's last manifest): they can
     only fail when a seed changes, so they run when the seeds are loaded."""
-    try:
-        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
     return sorted(
         node["name"]
-        for node in manifest.get("nodes", {}).values()
+        for node in _manifest_nodes(lake) or []
         if node.get("resource_type") == "test"
         and (parents := node.get("depends_on", {}).get("nodes"))
         and all(parent.startswith("seed.") for parent in parents)
     )
+
+
+def _manifest_nodes(lake: Lake) -> list[dict] | None:
+    """The nodes of dbt's last manifest in the lake's target, None when it cannot be read."""
+    try:
+        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return list(manifest.get("nodes", {}).values())
