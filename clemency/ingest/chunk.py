@@ -5,8 +5,9 @@ decoded (`clemency.ingest.decode`, one message at a time, so the hostile-input l
 the decoder's own), the valid ones go into the raw zone's Arrow table column by column (no
 per-row dicts on the way), and the Great Expectations gate runs over that table; the rows it
 refuses join the quarantine with their published bytes. Nothing here writes or talks to
-Kafka, so the ingest can run it in a worker process (`clemency.ingest.worker`) while the
-main process goes on reading.
+Kafka. The gate (`validate_tables`) needs only the decoded rows, so on a large backlog the
+ingest decodes (`decode_chunks`) and a worker process validates (`clemency.ingest.worker`),
+each on its own core, and `apply_verdict` moves the refused rows where their bytes are.
 """
 
 from __future__ import annotations
@@ -138,30 +139,59 @@ def decode_chunk(chunk: Chunk) -> tuple[pa.Table, list[dict[str, Any]]]:
 
 def process(chunks: list[Chunk], gate: bool) -> Processed:
     """Decode `chunks` (partitions of one topic), then (with `gate`) validate their raw rows
-    together, in one run of each suite (a run costs GX a fixed ~0.4 s), and move the rows
-    the gate refuses to their chunk's quarantine."""
-    processed = Processed([Outcome(*decode_chunk(chunk)) for chunk in chunks])
-    tables = [outcome.raw for outcome in processed.outcomes if outcome.raw.num_rows]
-    if not gate or not tables:
-        return processed
+    together and move the rows the gate refuses to their chunk's quarantine."""
     (topic,) = {chunk.topic for chunk in chunks}
+    processed = decode_chunks(chunks)
+    if gate and (tables := raw_tables(processed)):
+        apply_verdict(chunks, processed, validate_tables(topic, tables))
+    return processed
+
+
+def decode_chunks(chunks: list[Chunk]) -> Processed:
+    return Processed([Outcome(*decode_chunk(chunk)) for chunk in chunks])
+
+
+def raw_tables(processed: Processed) -> list[pa.Table]:
+    """What the gate validates: the decoded raw rows of each chunk that has any."""
+    return [outcome.raw for outcome in processed.outcomes if outcome.raw.num_rows]
+
+
+@dataclass
+class GateVerdict:
+    """The gate's run over one topic's raw rows: its suites, and the rows it refuses by
+    partition and offset (with the reason codes of each)."""
+
+    suites: list[SuiteResult]
+    validated_rows: int
+    gate_seconds: float
+    refused: dict[tuple[str | None, int | None], dict[int, set[str]]]
+
+
+def validate_tables(topic: str, tables: list[pa.Table]) -> GateVerdict:
+    """One run of each suite (a run costs GX a fixed ~0.4 s) over the raw rows of `tables`
+    (partitions of `topic`). Needs only the decoded rows, so a worker process can run it
+    while the ingest decodes the next chunks (`clemency.ingest.worker`)."""
     from clemency.validation.gate import row_failures, validate_batch
 
     started = time.monotonic()
     frame = pa.concat_tables(tables).to_pandas()
-    processed.suites = validate_batch(topic, frame)
-    processed.validated, processed.validated_rows = True, len(frame)
+    suites = validate_batch(topic, frame)
     refused: dict[tuple[str | None, int | None], dict[int, set[str]]] = {}
-    for failure in row_failures(processed.suites):
+    for failure in row_failures(suites):
         if failure.offset is not None:  # raw rows always have coordinates
             where = refused.setdefault((failure.topic, failure.partition), {})
             where.setdefault(failure.offset, set()).add(failure.reason_code)
+    return GateVerdict(suites, len(frame), time.monotonic() - started, refused)
+
+
+def apply_verdict(chunks: list[Chunk], processed: Processed, verdict: GateVerdict) -> None:
+    """Move the rows `verdict` refuses out of each chunk's raw table, to its quarantine."""
+    processed.suites, processed.validated = verdict.suites, True
+    processed.validated_rows, processed.gate_seconds = verdict.validated_rows, verdict.gate_seconds
     for chunk, outcome in zip(chunks, processed.outcomes, strict=True):
-        mine = refused.get((chunk.topic, chunk.partition))
+        mine = verdict.refused.get((chunk.topic, chunk.partition))
         if mine:
             outcome.raw = _refuse(chunk, outcome, mine)
-    processed.gate_seconds = time.monotonic() - started
-    return processed
 
 
 def _refuse(chunk: Chunk, outcome: Outcome, refused: dict[int, set[str]]) -> pa.Table:

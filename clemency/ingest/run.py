@@ -171,7 +171,8 @@ class IngestRun:
             if self.max_records is not None:
                 backlog = min(backlog, self.max_records)
             parallel = backlog >= PARALLEL_FROM_RECORDS
-        return WorkerProcess(self.gate) if parallel else InProcess(self.gate)
+        # without the gate there is nothing for a worker to do beside the decoding
+        return WorkerProcess() if parallel and self.gate else InProcess(self.gate)
 
     def _connect(self) -> tuple[KafkaConsumer, KafkaProducer]:
         try:
