@@ -16,8 +16,9 @@
                       almost_eligible  exactly one criterion is unmet, it is time-based, and
                                        its window column says it is met within the window;
                       ineligible       otherwise.
-    The judging columns are read by name through the row's JSON, so a catalogue row whose
-    column the model lacks judges everyone unmet; the data test
+    The judging columns are read by name (the rows unpivoted into one judgement per key and
+    column, nulls kept), so a catalogue row whose column the model lacks judges everyone
+    unmet and unjudgeable; the data test
     criteria_catalogue_matches_models fails the build on it (and on a meets_ column the
     catalogue lacks).
 #}
@@ -31,19 +32,22 @@
 
     ),
 
-    rows_as_json as (
+    judged_rows as (
 
         select
-            {%- for key in keys %}
-            judged_row.{{ key }},
-            {%- endfor %}
-            to_json(judged_row) as judgements
-        from (
-            select
-                {{ keys | join(', ') }},
-                columns('^meets_|_within_window$')
-            from {{ criteria }}
-        ) as judged_row
+            {{ keys | join(', ') }},
+            columns('^meets_|_within_window$')
+        from {{ criteria }}
+
+    ),
+
+    -- one row per key and judging column, nulls kept: a null judgement is unjudgeable
+    judgements as (
+
+        from judged_rows
+        unpivot include nulls (
+            judgement for judging_column in (columns('^meets_|_within_window$'))
+        )
 
     ),
 
@@ -51,31 +55,28 @@
 
         select
             {%- for key in keys %}
-            rows_as_json.{{ key }},
+            judged_rows.{{ key }},
             {%- endfor %}
             catalogue.code,
             catalogue.kind,
             catalogue.position,
-            cast(
-                json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.meets_column, ''))
-                as boolean
-            ) is null as unjudgeable,
-            coalesce(
-                cast(
-                    json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.meets_column, ''))
-                    as boolean
-                ),
-                false
-            ) as met,
-            coalesce(
-                cast(
-                    json_extract(rows_as_json.judgements, '$.' || nullif(catalogue.window_column, ''))
-                    as boolean
-                ),
-                false
-            ) as within_window
-        from rows_as_json
+            meets.judgement is null as unjudgeable,
+            coalesce(meets.judgement, false) as met,
+            coalesce(in_window.judgement, false) as within_window
+        from judged_rows
         cross join catalogue
+        left join judgements as meets
+            on
+            {%- for key in keys %}
+            meets.{{ key }} = judged_rows.{{ key }} and
+            {%- endfor %}
+            meets.judging_column = nullif(catalogue.meets_column, '')
+        left join judgements as in_window
+            on
+            {%- for key in keys %}
+            in_window.{{ key }} = judged_rows.{{ key }} and
+            {%- endfor %}
+            in_window.judging_column = nullif(catalogue.window_column, '')
 
     ),
 

@@ -53,59 +53,70 @@ discipline as (
 
 ),
 
--- a re-grade of the same quarter replaces the earlier one
-graded_at_point as (
+-- each grading with its quarter's index and last day
+gradings as (
 
     select
         grades.person_id,
-        points.evaluation_date,
         grades.period,
-        grades.period_year * 4 + grades.period_quarter as quarter_index,
-        last_day(make_date(grades.period_year, calendar.last_month, 1)) as period_end_date,
+        grades.graded_date,
         grades.grade,
-        grades.grade in ('kha', 'tot') as is_qualifying
+        grades.occurred_at,
+        grades.event_id,
+        grades.period_year * 4 + grades.period_quarter as quarter_index,
+        last_day(make_date(grades.period_year, calendar.last_month, 1)) as period_end_date
     from grades
-    inner join points on grades.graded_date <= points.evaluation_date
     left join calendar on calendar.quarter = grades.period_quarter
-    qualify row_number() over (
-        partition by grades.person_id, points.evaluation_date, grades.period
-        order by grades.occurred_at desc, grades.event_id desc
-    ) = 1
 
 ),
 
-ranked as (
+-- each quarter graded by each date: a re-grade of the same quarter replaces the earlier one
+-- (an aggregate, not a window: a window sorts every grading at every date)
+graded_at_point as (
 
     select
         *,
-        row_number() over (
-            partition by person_id, evaluation_date order by quarter_index desc
-        ) as recency,
-        max(quarter_index) over (partition by person_id, evaluation_date) as latest_index
-    from graded_at_point
+        grade in ('kha', 'tot') as is_qualifying
+    from (
+        select
+            gradings.person_id,
+            points.evaluation_date,
+            gradings.period,
+            gradings.quarter_index,
+            gradings.period_end_date,
+            arg_max(gradings.grade, (gradings.occurred_at, gradings.event_id)) as grade
+        from gradings
+        inner join points on gradings.graded_date <= points.evaluation_date
+        group by all
+    ) as latest_gradings
 
 ),
 
 graded as (
 
     select
-        person_id,
-        evaluation_date,
+        graded_at_point.person_id,
+        graded_at_point.evaluation_date,
         count(*) as graded_quarters,
-        arg_max(grade, quarter_index) as latest_grade,
-        arg_max(period, quarter_index) as latest_period,
-        max(quarter_index) as latest_index,
-        max(period_end_date) as latest_period_end,
-        -- the run from the latest graded quarter stops at the first non-qualifying grade or
-        -- the first missing quarter
-        coalesce(
-            min(recency) filter (
-                where not is_qualifying or latest_index - quarter_index <> recency - 1
-            ) - 1,
-            count(*)
+        arg_max(graded_at_point.grade, graded_at_point.quarter_index) as latest_grade,
+        arg_max(graded_at_point.period, graded_at_point.quarter_index) as latest_period,
+        max(graded_at_point.quarter_index) as latest_index,
+        max(graded_at_point.period_end_date) as latest_period_end,
+        -- the run from the latest graded quarter back to the latest quarter that breaks it:
+        -- a grade that does not qualify, or a quarter missing (the one before a graded
+        -- quarter with no grade, the earliest graded quarter's at the least)
+        cast(
+            max(graded_at_point.quarter_index) - greatest(
+                max(graded_at_point.quarter_index) filter (where not graded_at_point.is_qualifying),
+                max(graded_at_point.quarter_index - 1) filter (where earlier.quarter_index is null)
+            ) as bigint
         ) as graded_run_quarters
-    from ranked
-    group by person_id, evaluation_date
+    from graded_at_point
+    left join graded_at_point as earlier
+        on earlier.person_id = graded_at_point.person_id
+        and earlier.evaluation_date = graded_at_point.evaluation_date
+        and earlier.quarter_index = graded_at_point.quarter_index - 1
+    group by graded_at_point.person_id, graded_at_point.evaluation_date
 
 ),
 
