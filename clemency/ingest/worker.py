@@ -32,6 +32,7 @@ from clemency.ingest.chunk import (
     decode_chunks,
     process,
     raw_tables,
+    topic_of,
     validate_tables,
 )
 
@@ -81,25 +82,27 @@ class WorkerProcess:
 
     def __init__(self) -> None:
         self._process, self._connection = start_child("clemency.ingest.worker")
-        # decoded here, at the worker's gate or (no raw row to validate) done, oldest first
-        self._pending: deque[tuple[list[Chunk], Processed, bool]] = deque()
+        # decoded here and, when they had raw rows, at the worker's gate; oldest first
+        self._pending: deque[tuple[list[Chunk], Processed]] = deque()
 
     def submit(self, chunks: list[Chunk]) -> None:
         processed = decode_chunks(chunks)
-        tables = raw_tables(processed)
-        if tables:
+        if tables := raw_tables(processed):
             try:
-                self._connection.send((chunks[0].topic, tables))
+                self._connection.send((topic_of(chunks), tables))
             except OSError:
                 raise self._died() from None
-        self._pending.append((chunks, processed, bool(tables)))
+        self._pending.append((chunks, processed))
 
     def ready(self) -> bool:
-        return bool(self._pending) and (not self._pending[0][2] or self._connection.poll())
+        if not self._pending:
+            return False
+        _, oldest = self._pending[0]
+        return not raw_tables(oldest) or self._connection.poll()  # nothing to wait for, or back
 
     def result(self) -> Processed:
-        chunks, processed, at_gate = self._pending.popleft()
-        if not at_gate:
+        chunks, processed = self._pending.popleft()
+        if not raw_tables(processed):  # nothing went to the gate
             return processed
         try:
             kind, value = self._connection.recv()

@@ -104,7 +104,8 @@ graded as (
         max(graded_at_point.period_end_date) as latest_period_end,
         -- the run from the latest graded quarter back to the latest quarter that breaks it:
         -- a grade that does not qualify, or a quarter missing (the one before a graded
-        -- quarter with no grade, the earliest graded quarter's at the least)
+        -- quarter with no grade, the earliest graded quarter's at the least); a bigint, as the
+        -- count it was before (person_status's contract)
         cast(
             max(graded_at_point.quarter_index) - greatest(
                 max(graded_at_point.quarter_index) filter (where not graded_at_point.is_qualifying),
