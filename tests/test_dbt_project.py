@@ -288,3 +288,28 @@ def test_freshness_unit_tests_give_the_rules_of_sources_yml():
     for test in tests:
         given = test["overrides"]["macros"]["raw_freshness_rules"]
         assert sorted(given, key=lambda rule: rule["table_name"]) == rules, test["name"]
+
+
+def test_person_key_in_duckdb_is_the_pseudonym_of_each_id(monkeypatch):
+    """The marts' `person_key(person_id)` (the dbt plugin's Arrow function, which remembers
+    the ids it keyed) gives every id the HMAC `clemency explain` computes, the same on a
+    repeated id, and keeps a missing id missing."""
+    import duckdb
+
+    from clemency.lake.pseudonym import person_key
+    from clemency.transform.dbt_plugin import Plugin
+
+    key = "a-test-key-of-forty-characters-or-so-xxxx"
+    monkeypatch.setenv("CLEMENCY_PSEUDONYM_KEY", key)
+    monkeypatch.setenv("CLEMENCY_ENVIRONMENT", "test")
+    conn = duckdb.connect()
+    Plugin.__new__(Plugin).configure_connection(conn)
+    ids = [f"{n % 3000:012d}" if n % 97 else None for n in range(10_000)]  # 4 vectors
+    conn.execute("create table people as select unnest(?) as person_id", [ids])
+    keyed = conn.execute("select person_id, person_key(person_id) from people").fetchall()
+    assert len(keyed) == len(ids)
+    assert all(
+        pseudonym == (None if person_id is None else person_key(key, person_id))
+        for person_id, pseudonym in keyed
+    )
+    assert sum(pseudonym is None for _, pseudonym in keyed) == ids.count(None) > 0

@@ -16,9 +16,10 @@
                       almost_eligible  exactly one criterion is unmet, it is time-based, and
                                        its window column says it is met within the window;
                       ineligible       otherwise.
-    The judging columns are read by name (the rows unpivoted into one judgement per key and
-    column, nulls kept), so a catalogue row whose column the model lacks judges everyone
-    unmet and unjudgeable; the data test
+    Each distinct combination of judging columns is decided once and joined back to its
+    rows. The judging columns are read by name (the combinations unpivoted into one
+    judgement per column, nulls kept), so a catalogue row whose column the model lacks
+    judges everyone unmet and unjudgeable; the data test
     criteria_catalogue_matches_models fails the build on it (and on a meets_ column the
     catalogue lacks).
 #}
@@ -32,19 +33,31 @@
 
     ),
 
+    -- each distinct combination of judgements, decided once: a few hundred at the national
+    -- scale, against one row per key (a struct compares nulls inside it as equal, so a
+    -- combination with an unjudgeable criterion is a combination like any other)
     judged_rows as (
 
         select
             {{ keys | join(', ') }},
-            columns('^meets_|_within_window$')
+            struct_pack(*columns('^meets_|_within_window$')) as judgement_vector
         from {{ criteria }}
 
     ),
 
-    -- one row per key and judging column, nulls kept: a null judgement is unjudgeable
+    vectors as (
+
+        select
+            struct_pack(*columns('^meets_|_within_window$')) as judgement_vector,
+            columns('^meets_|_within_window$')
+        from (select distinct columns('^meets_|_within_window$') from {{ criteria }})
+
+    ),
+
+    -- one row per combination and judging column, nulls kept: a null judgement is unjudgeable
     judgements as (
 
-        from judged_rows
+        from vectors
         unpivot include nulls (
             judgement for judging_column in (columns('^meets_|_within_window$'))
         )
@@ -54,36 +67,30 @@
     judged as (
 
         select
-            {%- for key in keys %}
-            judged_rows.{{ key }},
-            {%- endfor %}
+            vectors.judgement_vector,
             catalogue.code,
             catalogue.kind,
             catalogue.position,
             meets.judgement is null as unjudgeable,
             coalesce(meets.judgement, false) as met,
             coalesce(in_window.judgement, false) as within_window
-        from judged_rows
+        from vectors
         cross join catalogue
         left join judgements as meets
             on
-            {%- for key in keys %}
-            meets.{{ key }} = judged_rows.{{ key }} and
-            {%- endfor %}
-            meets.judging_column = nullif(catalogue.meets_column, '')
+            meets.judgement_vector = vectors.judgement_vector
+            and meets.judging_column = nullif(catalogue.meets_column, '')
         left join judgements as in_window
             on
-            {%- for key in keys %}
-            in_window.{{ key }} = judged_rows.{{ key }} and
-            {%- endfor %}
-            in_window.judging_column = nullif(catalogue.window_column, '')
+            in_window.judgement_vector = vectors.judgement_vector
+            and in_window.judging_column = nullif(catalogue.window_column, '')
 
     ),
 
     decided as (
 
         select
-            {{ keys | join(', ') }},
+            judgement_vector,
             coalesce(list(code order by position) filter (where met), []) as met_criteria,
             coalesce(
                 list(code order by position) filter (where not met and kind <> 'informational'),
@@ -104,9 +111,15 @@
                 else 'ineligible'
             end as status
         from judged
-        group by {{ keys | join(', ') }}
+        group by judgement_vector
 
     )
 
-    select * from decided
+    select
+        {%- for key in keys %}
+        judged_rows.{{ key }},
+        {%- endfor %}
+        decided.* exclude (judgement_vector)
+    from judged_rows
+    inner join decided on decided.judgement_vector = judged_rows.judgement_vector
 {% endmacro %}
