@@ -62,7 +62,7 @@ def lake(tmp_path) -> Lake:
     atomic.write_json(lake.latest_pointer, {"as_of": LATE.isoformat(), "run_id": "r"})
     funnel = {"resource_type": "model", "name": "round_funnel", "description": "Counts per round.",
               "columns": {"province": {"description": "Province of the facility."}}}  # fmt: skip
-    atomic.write_json(lake.dbt_target / "manifest.json", {"nodes": {"model.x": funnel}})
+    atomic.write_json(lake.dbt_manifest, {"nodes": {"model.x": funnel}})
     catalog.publish_catalogs(lake)
     return lake
 

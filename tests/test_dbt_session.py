@@ -70,7 +70,7 @@ def test_one_process_runs_each_command_frees_the_warehouse_and_keeps_its_vars(la
         with pytest.raises(ValueError, match="released"):
             run_dbt(lake, DAYS[0], "run", "--select", AS_OF_MODEL, session=session)
     assert stat.S_IMODE(lake.warehouse.stat().st_mode) == 0o600
-    assert (lake.dbt_target / "manifest.json").is_file()
+    assert lake.dbt_manifest.is_file()
 
 
 def test_a_failing_command_names_its_node_and_a_dead_session_fails_in_one_line(lake, monkeypatch):

@@ -54,7 +54,7 @@ def _compiled(lake: Lake, model: str) -> str:
 def _views_built(lake: Lake) -> tuple[int, int]:
     """How many view models the last build created, and how many data tests of views ran."""
     results = json.loads((lake.dbt_target / "run_results.json").read_text(encoding="utf-8"))
-    nodes = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    nodes = json.loads(lake.dbt_manifest.read_text(encoding="utf-8"))["nodes"]
     views = {k for k, n in nodes.items() if n.get("config", {}).get("materialized") == "view"}
     ran = {r["unique_id"] for r in results["results"]}
     tests = [k for k in ran if k.startswith("test.") and views & {*nodes[k]["depends_on"]["nodes"]}]

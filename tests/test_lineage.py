@@ -116,7 +116,7 @@ def test_every_dbt_model_has_an_event_naming_its_inputs_and_outputs(built):
     builds = {r.trigger["kind"]: r for r in load_runs(lake, command="transform")}
     (folder,) = builds["cli"].lineage
     completes = _dbt_completes(lake.root / folder)
-    manifest = json.loads((lake.dbt_target / "manifest.json").read_text())
+    manifest = json.loads(lake.dbt_manifest.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     kept = set(models) - {uid.split(".")[-1] for uid in completes}
     assert kept and {models[name]["config"]["materialized"] for name in kept} == {"view"}, kept

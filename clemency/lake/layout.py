@@ -268,6 +268,11 @@ class Lake:
         return self.restricted / "dbt-target"
 
     @property
+    def dbt_manifest(self) -> Path:
+        """The manifest of dbt's last parse: every node with its columns and descriptions."""
+        return self.dbt_target / "manifest.json"
+
+    @property
     def dbt_logs(self) -> Path:
         """dbt's log path (`dbt.log`)."""
         return self.restricted / "dbt-logs"

@@ -47,7 +47,7 @@ def publish_catalogs(lake: Lake) -> list[Path]:
     """Write the public catalog (aggregate marts) and the restricted one (every mart) for
     the lake's published snapshots; return the files written."""
     latest = lake.latest_as_of()
-    described = descriptions(lake.dbt_target / "manifest.json")
+    described = descriptions(lake.dbt_manifest)
     public = lake.catalog()
     restricted = lake.catalog(person_level=True)
     aggregate = _marts(lake.snapshot_root(), lake, aggregate=True)

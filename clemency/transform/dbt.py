@@ -35,6 +35,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform import docs
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
@@ -143,6 +144,10 @@ def run_dbt(
         "CLEMENCY_LAKE": str(lake.root),
         "CLEMENCY_DBT_WAREHOUSE": str(area.warehouse),  # profiles.yml's database path
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # dbt's file log at info, not its default debug: the debug lines (every query, every
+        # connection) were a tenth of a small build's time and 0.7 MB a build; set
+        # DBT_LOG_LEVEL_FILE=debug to have them back
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
     }
     results = area.dbt_target / "run_results.json"
     # judge this run by its own results only; a command that writes none (docs generate, a
@@ -404,20 +409,23 @@ def transform_range(
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         built = []
-        # one dbt process for every day: dbt imported and the project parsed once
+        # one dbt process for every day, and for the docs page after them: dbt imported
+        # and the project parsed once
         with DbtSession(preexec=_die_with_parent) as session:
             for day in days:
                 result = build_day(lake, day, selection, session)
-                if day == days[-1]:
-                    session.release()  # dbt's exit overlaps the last day's publishing
+                if day == days[-1] and (selection.partial or docs.page_is_current(lake)):
+                    session.release()  # no docs run: dbt's exit overlaps the publishing
                 if not selection.partial:
                     result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
                 built.append(result)
                 selection = dataclasses.replace(selection, full_refresh=False)  # the first's
-        record.arguments["became_latest"] = any(result.latest for result in built)
-        if built and built[-1].published:
-            # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
-            publish_downstream(lake, record, lambda *args: run_dbt(lake, last, *args))
+            record.arguments["became_latest"] = any(result.latest for result in built)
+            if built and built[-1].published:
+                # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
+                publish_downstream(
+                    lake, record, lambda *args: run_dbt(lake, last, *args, session=session)
+                )
         return built
 
 

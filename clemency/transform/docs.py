@@ -65,12 +65,10 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
     manifest changed; return what happened for the audit trail (`generated in <s> s`,
     `unchanged`, `not published: <why>`). A failure is logged and returned, never raised:
     the marts are already published, and the old page stays."""
-    manifest = lake.dbt_target / "manifest.json"
-    stamp = lake.dbt_target / "docs-fingerprint"
     try:
-        fingerprint = manifest_fingerprint(manifest, lake)
-        if lake.dbt_docs_site.exists() and _read(stamp) == fingerprint:
+        if page_is_current(lake):
             return "unchanged"
+        fingerprint = manifest_fingerprint(lake.dbt_manifest, lake)
         started = time.monotonic()
         generate()
         page = (lake.dbt_target / "static_index.html").read_text(encoding="utf-8")
@@ -81,11 +79,23 @@ def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
                 f"the docs page still reaches outside itself: {left[0]} ({len(left)} in all)"
             )
         atomic.write_text(lake.dbt_docs_site, page, mode=0o644)
-        atomic.write_text(stamp, fingerprint, mode=0o600)
+        atomic.write_text(_stamp(lake), fingerprint, mode=0o600)
         return f"generated in {time.monotonic() - started:.1f} s"
     except (PipelineError, OSError, ValueError) as error:
         log.warning("dbt docs not published: %s", first_line(error))
         return f"not published: {first_line(error)}"
+
+
+def page_is_current(lake: Lake) -> bool:
+    """The published page documents the manifest of the last build (no docs run needed)."""
+    return lake.dbt_docs_site.exists() and _read(_stamp(lake)) == manifest_fingerprint(
+        lake.dbt_manifest, lake
+    )
+
+
+def _stamp(lake: Lake) -> Path:
+    """The fingerprint of the manifest the published page documents."""
+    return lake.dbt_target / "docs-fingerprint"
 
 
 def manifest_fingerprint(manifest: Path, lake: Lake | None = None) -> str:

@@ -161,7 +161,7 @@ def seed_only_tests(lake: Lake) -> list[str]:
 def _manifest_nodes(lake: Lake) -> list[dict] | None:
     """The nodes of dbt's last manifest in the lake's target, None when it cannot be read."""
     try:
-        manifest = json.loads((lake.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(lake.dbt_manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return list(manifest.get("nodes", {}).values())
