@@ -291,8 +291,8 @@ def test_freshness_unit_tests_give_the_rules_of_sources_yml():
 
 
 def test_person_key_in_duckdb_is_the_pseudonym_of_each_id(monkeypatch):
-    """The marts' `person_key(person_id)` (the dbt plugin's Arrow function, which remembers
-    the ids it keyed) gives every id the HMAC `clemency explain` computes, the same on a
+    """The marts' `person_key(person_id)` (the dbt plugin's function, which remembers the
+    ids it keyed) gives every id the HMAC `clemency explain` computes, the same on a
     repeated id, and keeps a missing id missing."""
     import duckdb
 
@@ -304,7 +304,7 @@ def test_person_key_in_duckdb_is_the_pseudonym_of_each_id(monkeypatch):
     monkeypatch.setenv("CLEMENCY_ENVIRONMENT", "test")
     conn = duckdb.connect()
     Plugin.__new__(Plugin).configure_connection(conn)
-    ids = [f"{n % 3000:012d}" if n % 97 else None for n in range(10_000)]  # 4 vectors
+    ids = [f"{n % 3000:012d}" if n % 97 else None for n in range(10_000)]
     conn.execute("create table people as select unnest(?) as person_id", [ids])
     keyed = conn.execute("select person_id, person_key(person_id) from people").fetchall()
     assert len(keyed) == len(ids)
