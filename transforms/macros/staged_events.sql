@@ -8,6 +8,11 @@
       as_of_date), so a late event changes later snapshots and never an earlier one.
 
     Lineage columns (kafka_topic, kafka_partition, kafka_offset) are kept for the marts.
+
+    A staging model reads its fields with `payload ->> '$.field'`, which parses the payload
+    once a field; one that reads many fields of a large event type parses it once, with
+    `from_json` into a struct of them (stg_court__sentences_imposed, 11 fields: 0.80 s
+    against 0.22 s over the national sentences).
 #}
 {% macro staged_events(source_table, event_type) %}
     select

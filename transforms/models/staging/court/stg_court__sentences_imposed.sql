@@ -6,29 +6,45 @@ source as (
 
 ),
 
+-- the payload parsed once into its fields (macros/staged_events.sql): one `->>` a field
+-- parses it once a field; `offences` stays JSON
+parsed as (
+
+    select
+        *,
+        from_json(payload, '{
+            "case_id": "VARCHAR", "court_id": "VARCHAR", "offences": "JSON",
+            "term_months": "VARCHAR", "life": "VARCHAR", "corruption": "VARCHAR",
+            "fine_vnd": "VARCHAR", "court_fee_vnd": "VARCHAR", "compensation_vnd": "VARCHAR",
+            "judgment_date": "VARCHAR", "arrest_date": "VARCHAR"
+        }') as payload_fields
+    from source
+
+),
+
 renamed as (
 
     select
         ---------- ids
         event_id,
         person_id,
-        payload ->> '$.case_id' as case_id,
-        payload ->> '$.court_id' as court_id,
+        payload_fields['case_id'] as case_id,
+        payload_fields['court_id'] as court_id,
 
         ---------- sentence
-        payload -> '$.offences' as offences,
-        cast(payload ->> '$.term_months' as integer) as term_months,
-        coalesce(cast(payload ->> '$.life' as boolean), false) as is_life,
-        coalesce(cast(payload ->> '$.corruption' as boolean), false) as is_corruption,
+        payload_fields['offences'] as offences,
+        cast(payload_fields['term_months'] as integer) as term_months,
+        coalesce(cast(payload_fields['life'] as boolean), false) as is_life,
+        coalesce(cast(payload_fields['corruption'] as boolean), false) as is_corruption,
 
         ---------- amounts
-        cast(payload ->> '$.fine_vnd' as bigint) as fine_vnd,
-        cast(payload ->> '$.court_fee_vnd' as bigint) as court_fee_vnd,
-        cast(payload ->> '$.compensation_vnd' as bigint) as compensation_vnd,
+        cast(payload_fields['fine_vnd'] as bigint) as fine_vnd,
+        cast(payload_fields['court_fee_vnd'] as bigint) as court_fee_vnd,
+        cast(payload_fields['compensation_vnd'] as bigint) as compensation_vnd,
 
         ---------- dates
-        cast(payload ->> '$.judgment_date' as date) as judgment_date,
-        cast(payload ->> '$.arrest_date' as date) as arrest_date,
+        cast(payload_fields['judgment_date'] as date) as judgment_date,
+        cast(payload_fields['arrest_date'] as date) as arrest_date,
         occurred_at,
         recorded_at,
 
@@ -37,7 +53,7 @@ renamed as (
         kafka_partition,
         kafka_offset
 
-    from source
+    from parsed
 
 )
 
