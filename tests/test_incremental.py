@@ -82,6 +82,9 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
         deliveries = _compiled(daily, "stg_raw__facility_deliveries")
         # the first build stages every file; each later one only the day's new files
         assert ("already_staged" in deliveries) is (day != FIRST), day
+        # and the typed event tables parse only the deliveries they do not hold yet
+        typed = _compiled(daily, "base_court__sentences_imposed")
+        assert ("staged_to_offset" in typed) is (day != FIRST), day
         # the first build creates the views; the later ones keep them and still test them
         views, view_tests = _views_built(daily)
         assert (views > 20) is (day == FIRST) and (views == 0) is (day != FIRST), (day, views)
@@ -117,7 +120,7 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
     assert not snapshot_is_current(daily, DAYS[0])  # built before the later days landed
 
 
-def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_is_staged_again(
+def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_or_model_restages(
     fresh_broker, tmp_path
 ):
     bootstrap = fresh_broker.bootstrap_servers
@@ -142,5 +145,16 @@ def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_is_staged_a
     pq.write_table(table.slice(0, table.num_rows // 2), biggest)
     transform(lake, day)
     assert "already_staged" not in _compiled(lake, "stg_raw__facility_deliveries")
+    assert "staged_to_offset" not in _compiled(lake, "base_facility__admissions")
     assert _marts(lake, day) != published
     assert _views_built(lake)[0] > 20  # after the selected build, the views are created again
+    rewritten = _marts(lake, day)
+
+    # typed event tables built by other definitions (an upgrade changed a base model): the
+    # next build types every delivery again rather than only the new ones
+    lake.dbt_typed_events_built.write_text('{"sha256": "an older definition"}')
+    transform(lake, day)
+    assert "staged_to_offset" not in _compiled(lake, "base_court__sentences_imposed")
+    assert _marts(lake, day) == rewritten
+    transform(lake, day)
+    assert "staged_to_offset" in _compiled(lake, "base_court__sentences_imposed")

@@ -11,7 +11,11 @@ import duckdb
 
 from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
-from clemency.transform.warehouse_state import views_fingerprint, warehouse_state
+from clemency.transform.warehouse_state import (
+    typed_events_fingerprint,
+    views_fingerprint,
+    warehouse_state,
+)
 
 
 def _project(tmp_path):
@@ -73,3 +77,44 @@ def test_the_recorded_views_count_only_while_each_is_still_a_view(tmp_path):
     assert warehouse_state(lake).views_fingerprint is None  # an unreadable record
     lake.dbt_views_built.unlink()
     assert warehouse_state(lake).views_fingerprint is None  # none at all
+
+
+def test_the_typed_event_tables_are_restaged_when_anything_that_types_them_changes(tmp_path):
+    """They are incremental: a changed base model or staging macro applies to new deliveries
+    only unless every raw file is staged again, so each must change the fingerprint; the
+    as-of views over them (stg_*) and the seeds must not (they cost no restaging)."""
+    project = _project(tmp_path)
+    before = typed_events_fingerprint(project)
+    assert typed_events_fingerprint(project) == before
+
+    view = project / "models" / "staging" / "court" / "stg_court__bail_ends.sql"
+    view.write_text(view.read_text(encoding="utf-8") + " ")
+    seed = next((project / "seeds").rglob("*.csv"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n")
+    assert typed_events_fingerprint(project) == before
+
+    seen = {before}
+    for changed in (
+        project / "models" / "staging" / "court" / "base" / "base_court__bail_ends.sql",
+        project / "models" / "staging" / "facility" / "base" / "base_facility__admissions.sql",
+        project / "macros" / "staged_events.sql",
+        project / "macros" / "raw_deliveries.sql",
+    ):
+        changed.write_text(changed.read_text(encoding="utf-8") + " ")
+        fingerprint = typed_events_fingerprint(project)
+        assert fingerprint not in seen, changed.name
+        seen.add(fingerprint)
+
+
+def test_typed_event_tables_without_a_matching_record_count_as_changed(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    lake.restricted.mkdir(parents=True)
+    assert not warehouse_state(lake).typed_events_changed("abc")  # nothing built yet
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute("create table base_court__bail_ends as select 1 as x")
+    assert warehouse_state(lake).typed_events_changed("abc")  # built, by unrecorded models
+    lake.dbt_typed_events_built.write_text('{"sha256": "abc"}')
+    assert not warehouse_state(lake).typed_events_changed("abc")
+    assert warehouse_state(lake).typed_events_changed("def")
+    lake.dbt_typed_events_built.write_text("not json")
+    assert warehouse_state(lake).typed_events_changed("abc")

@@ -294,6 +294,12 @@ class Lake:
         return self.restricted / "seeds_loaded.json"
 
     @property
+    def dbt_typed_events_built(self) -> Path:
+        """The fingerprint of the typed event models (models/staging/*/base/) the warehouse's
+        tables were built by: when it changes, a build stages every raw file again."""
+        return self.restricted / "typed_events_built.json"
+
+    @property
     def dbt_views_built(self) -> Path:
         """The fingerprint and names of the views the last whole build created in the
         warehouse (a build creates them again only when the fingerprint changes)."""

@@ -41,10 +41,12 @@ from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
 from clemency.transform.warehouse_state import (
     VIEW_MODELS,
+    WarehouseState,
     dbt_variables,
     record_views,
     seed_only_tests,
     seeds_fingerprint,
+    typed_events_fingerprint,
     views_fingerprint,
     warehouse_state,
 )
@@ -453,6 +455,26 @@ def publish_day(
     return dataclasses.replace(result, latest=latest, published=True)
 
 
+def _stages_everything(selection: Selection, state: WarehouseState, typed_events: str) -> bool:
+    """Whether the build stages every raw file again (--full-refresh): when asked to, when a
+    raw file it staged is gone or rewritten, or when the typed event models changed since
+    their tables were built (an incremental model's new definition would apply to new
+    deliveries only)."""
+    if selection.full_refresh:
+        return True
+    if state.stale_files:
+        log.info(
+            "%d staged raw file(s) gone or rewritten (%s …): staging every raw file again",
+            len(state.stale_files),
+            state.stale_files[0],
+        )
+        return True
+    if state.typed_events_changed(typed_events):
+        log.info("the typed event models changed: staging every raw file again")
+        return True
+    return False
+
+
 def build_day(
     lake: Lake,
     as_of: dt.date,
@@ -484,13 +506,8 @@ def build_day(
         if keep_views:
             excluded.append(VIEW_MODELS)
     arguments += ["--exclude", *excluded]
-    if selection.full_refresh or state.stale_files:
-        if state.stale_files and not selection.full_refresh:
-            log.info(
-                "%d staged raw file(s) gone or rewritten (%s …): staging every raw file again",
-                len(state.stale_files),
-                state.stale_files[0],
-            )
+    typed_events = typed_events_fingerprint()
+    if _stages_everything(selection, state, typed_events):
         arguments.append("--full-refresh")
     if not keep_views:  # the views this build may change are recorded again once it is done
         lake.dbt_views_built.unlink(missing_ok=True)
@@ -500,6 +517,7 @@ def build_day(
             atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
         if not keep_views:
             record_views(lake, views)
+        atomic.write_json(lake.dbt_typed_events_built, {"sha256": typed_events}, mode=0o600)
     return result
 
 

@@ -1,11 +1,16 @@
 """What dbt's warehouse already holds, so a build redoes only what changed: which raw files
-the delivery models staged, which seeds were loaded, which views were created.
+the delivery models staged, which seeds were loaded, which views were created, which
+definitions built the typed event tables.
 
 Seeds and views are fingerprinted: a build reloads the seeds, or creates the views again,
 only when their fingerprint differs from the one recorded after the last build that did
 (`Lake.dbt_seeds_loaded`, `Lake.dbt_views_built`). A view is a stored query, not data: the
 same project over the same lake creates the same views, so a steady daily build keeps
 them and runs only their data tests (each `create view` cost dbt about 0.1 s a node).
+
+The typed event tables (models/staging/*/base/) are incremental: a changed definition would
+apply to new deliveries only, so when their fingerprint differs from the one recorded
+(`Lake.dbt_typed_events_built`) the build stages every raw file again (--full-refresh).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from clemency.lake.layout import DbtArea, Lake
 from clemency.paths import TRANSFORMS_DIR
 
 VIEW_MODELS = "config.materialized:view"  # dbt's selector of the view models
+TYPED_EVENTS_PREFIX = "base_"  # the typed event models (models/staging/*/base/)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,15 @@ class WarehouseState:
     seeds_fingerprint: str | None  # of the seeds loaded, None if any seed table is missing
     stale_files: list[str]  # raw files staged that are gone or now hold other rows
     views_fingerprint: str | None = None  # of the views created, None if any view is missing
+    # of the typed event models that built their tables (None if not recorded), and whether
+    # the warehouse holds any of those tables
+    typed_events_fingerprint: str | None = None
+    typed_events_present: bool = False
+
+    def typed_events_changed(self, fingerprint: str) -> bool:
+        """Whether the typed event tables were built by other definitions than
+        `fingerprint` (or by unrecorded ones): then every raw file is staged again."""
+        return self.typed_events_present and self.typed_events_fingerprint != fingerprint
 
 
 def dbt_variables(lake: Lake, area: DbtArea | None = None) -> dict[str, str]:
@@ -81,6 +96,8 @@ def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> W
         seeds.get("sha256") if seed_tables <= relations.keys() else None,
         sorted(stale),
         views.get("sha256") if views_present else None,
+        _recorded(lake.dbt_typed_events_built).get("sha256"),
+        any(name.startswith(TYPED_EVENTS_PREFIX) for name in relations),
     )
 
 
@@ -112,6 +129,21 @@ def views_fingerprint(lake: Lake, project_dir: Path = TRANSFORMS_DIR) -> str:
     return _files_digest(
         project_dir, [*paths, TRANSFORMS_DIR / "profiles.yml"], json.dumps(context, sort_keys=True)
     )
+
+
+def typed_events_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
+    """SHA-256 of everything that decides the rows of the typed event models (incremental
+    tables: a change to them applies to new deliveries only, unless every raw file is staged
+    again): their files, the staging macros, the project file and dbt's and DuckDB's
+    versions."""
+    context = json.dumps([version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")])
+    paths = [
+        *sorted((project_dir / "models" / "staging").glob("*/base")),
+        project_dir / "macros" / "staged_events.sql",
+        project_dir / "macros" / "raw_deliveries.sql",
+        project_dir / "dbt_project.yml",
+    ]
+    return _files_digest(project_dir, paths, context)
 
 
 def _files_digest(root: Path, paths: list[Path], context: str = "") -> str:

@@ -1,32 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('court_events', 'amnesty.granted') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-        payload ->> '$.round_id' as round_id,
-        payload ->> '$.decision_no' as decision_no,
-
-        ---------- dates
-        cast(payload ->> '$.effective_date' as date) as effective_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `amnesty.granted` events recorded by the build's as-of date: the typed rows
+-- of base_court__amnesty_grants (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_court__amnesty_grants') }}

@@ -1,35 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('court_events', 'sentence.postponed') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-        payload ->> '$.case_id' as case_id,
-
-        ---------- postponement
-        payload ->> '$.reason' as postponement_reason,
-
-        ---------- dates
-        cast(payload ->> '$.start_date' as date) as start_date,
-        cast(payload ->> '$.end_date' as date) as end_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `sentence.postponed` events recorded by the build's as-of date: the typed rows
+-- of base_court__postponements (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_court__postponements') }}

@@ -1,33 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('facility_events', 'discipline.recorded') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-
-        ---------- discipline
-        payload ->> '$.severity' as severity,
-
-        ---------- dates
-        cast(payload ->> '$.date' as date) as discipline_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `discipline.recorded` events recorded by the build's as-of date: the typed rows
+-- of base_facility__disciplinary_records (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_facility__disciplinary_records') }}

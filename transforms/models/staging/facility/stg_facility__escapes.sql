@@ -1,30 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('facility_events', 'escape.recorded') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-
-        ---------- dates
-        cast(payload ->> '$.date' as date) as escape_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `escape.recorded` events recorded by the build's as-of date: the typed rows
+-- of base_facility__escapes (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_facility__escapes') }}

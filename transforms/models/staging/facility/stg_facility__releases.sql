@@ -1,33 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('facility_events', 'person.released') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-
-        ---------- release
-        payload ->> '$.reason' as release_reason,
-
-        ---------- dates
-        cast(payload ->> '$.date' as date) as release_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `person.released` events recorded by the build's as-of date: the typed rows
+-- of base_facility__releases (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_facility__releases') }}

@@ -1,34 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('facility_events', 'special_status.recorded') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-
-        ---------- status
-        payload ->> '$.category' as category,
-
-        ---------- dates
-        cast(payload ->> '$.start_date' as date) as start_date,
-        cast(payload ->> '$.end_date' as date) as end_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `special_status.recorded` events recorded by the build's as-of date: the typed rows
+-- of base_facility__special_statuses (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_facility__special_statuses') }}

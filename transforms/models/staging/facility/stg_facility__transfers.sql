@@ -1,32 +1,3 @@
-with
-
-source as (
-
-    {{ staged_events('facility_events', 'person.transferred') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        event_id,
-        person_id,
-        payload ->> '$.from_facility_id' as from_facility_id,
-        payload ->> '$.to_facility_id' as to_facility_id,
-
-        ---------- dates
-        cast(payload ->> '$.date' as date) as transfer_date,
-        occurred_at,
-        recorded_at,
-
-        ---------- lineage
-        kafka_topic,
-        kafka_partition,
-        kafka_offset
-
-    from source
-
-)
-
-select * from renamed
+-- The `person.transferred` events recorded by the build's as-of date: the typed rows
+-- of base_facility__transfers (macro recorded_by_as_of_date).
+{{ recorded_by_as_of_date('base_facility__transfers') }}
