@@ -8,10 +8,15 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from clemency.contracts import topics
 from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
 from clemency.transform.warehouse_state import (
+    delivery_model,
+    typed_event_models,
     typed_events_fingerprint,
     views_fingerprint,
     warehouse_state,
@@ -118,3 +123,41 @@ def test_typed_event_tables_without_a_matching_record_count_as_changed(tmp_path)
     assert warehouse_state(lake).typed_events_changed("def")
     lake.dbt_typed_events_built.write_text("not json")
     assert warehouse_state(lake).typed_events_changed("abc")
+
+
+def test_the_staged_tables_are_kept_only_while_every_raw_file_is_staged_as_it_is(tmp_path):
+    """A build keeps the delivery and typed event tables only when they would not change:
+    a raw file not staged yet, a staged one rewritten, a missing table or other definitions
+    each make it run them."""
+    lake = Lake(tmp_path / "lake")
+    lake.restricted.mkdir(parents=True)
+    landed = lake.raw / "facility.events" / "partition=0" / "00000000000000000000.parquet"
+    landed.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"n": [1, 2, 3]}), landed)
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        for model in {delivery_model(topic) for topic in topics()}:
+            connection.execute(f"create table {model} (source_file varchar)")
+        connection.execute(
+            f"insert into {delivery_model('facility.events')} select ? from range(3)",
+            [str(landed.absolute())],
+        )
+        for model in typed_event_models():
+            connection.execute(f"create table {model} (event_id varchar)")
+    lake.dbt_typed_events_built.write_text('{"sha256": "abc"}')
+    assert warehouse_state(lake).nothing_to_stage("abc")
+    assert not warehouse_state(lake).nothing_to_stage("def")  # other definitions
+
+    newer = landed.with_name("00000000000000000003.parquet")
+    pq.write_table(pa.table({"n": [4]}), newer)
+    assert warehouse_state(lake).unstaged_files == 1
+    assert not warehouse_state(lake).nothing_to_stage("abc")  # a file not staged yet
+    newer.unlink()
+
+    pq.write_table(pa.table({"n": [1, 2]}), landed)
+    assert not warehouse_state(lake).nothing_to_stage("abc")  # rewritten with fewer rows
+    pq.write_table(pa.table({"n": [1, 2, 3]}), landed)
+    assert warehouse_state(lake).nothing_to_stage("abc")
+
+    with duckdb.connect(str(lake.warehouse)) as connection:
+        connection.execute("drop table base_court__bail_ends")
+    assert not warehouse_state(lake).nothing_to_stage("abc")  # a typed event table missing

@@ -40,6 +40,7 @@ from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
 from clemency.transform.warehouse_state import (
+    STAGED_TABLES,
     VIEW_MODELS,
     WarehouseState,
     dbt_variables,
@@ -485,8 +486,10 @@ def build_day(
     lock): the seeds are reloaded, and their data tests run, only when they changed since
     they were last loaded into this warehouse; the views are created again only when what
     defines them changed (clemency/transform/warehouse_state.py), their data tests run
-    every build; the raw deliveries are rebuilt from every file when a file they staged is
-    gone or now holds other rows (a purge, a replay)."""
+    every build; the staged tables (raw deliveries, typed events) take only new raw files,
+    are kept as they are when no file is new, and are rebuilt from every file when a file
+    they staged is gone or now holds other rows (a purge, a replay) or their definitions
+    changed."""
     state = warehouse_state(lake)
     seeds, views = seeds_fingerprint(), views_fingerprint(lake)
     load_seeds = selection.full_refresh or state.seeds_fingerprint != seeds
@@ -505,10 +508,12 @@ def build_day(
             excluded += ["resource_type:seed", *seed_only_tests(lake)]
         if keep_views:
             excluded.append(VIEW_MODELS)
-    arguments += ["--exclude", *excluded]
     typed_events = typed_events_fingerprint()
     if _stages_everything(selection, state, typed_events):
         arguments.append("--full-refresh")
+    elif not selection.select and state.nothing_to_stage(typed_events):
+        excluded.append(STAGED_TABLES)  # no raw file is new: their data tests still run
+    arguments += ["--exclude", *excluded]
     if not keep_views:  # the views this build may change are recorded again once it is done
         lake.dbt_views_built.unlink(missing_ok=True)
     result = run_dbt(lake, as_of, *arguments, session=session)
