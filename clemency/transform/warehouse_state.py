@@ -33,7 +33,6 @@ from clemency.lake.layout import DbtArea, Lake
 from clemency.paths import TRANSFORMS_DIR
 
 VIEW_MODELS = "config.materialized:view"  # dbt's selector of the view models
-TYPED_EVENTS_PREFIX = "base_"  # the typed event models (models/staging/*/base/)
 # dbt's selector of the staged tables: the delivery and typed event models, the incremental
 # ones of staging
 STAGED_TABLES = "path:models/staging,config.materialized:incremental"
@@ -111,6 +110,7 @@ def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> W
             ).fetchall()
             stale += [file for file, rows in staged if on_disk.get(file) != rows]
             staged_files.update(file for file, _ in staged)
+    typed_events = typed_event_models(seeds_dir.parent)
     seeds = _recorded(lake.dbt_seeds_loaded)
     seed_tables = {path.stem for path in seeds_dir.rglob("*.csv")}
     views = _recorded(lake.dbt_views_built)
@@ -120,8 +120,8 @@ def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> W
         sorted(stale),
         views.get("sha256") if views_present else None,
         _recorded(lake.dbt_typed_events_built).get("sha256"),
-        any(name.startswith(TYPED_EVENTS_PREFIX) for name in relations),
-        {*delivery_models, *typed_event_models(seeds_dir.parent)} <= relations.keys(),
+        bool(typed_events & relations.keys()),
+        {*delivery_models, *typed_events} <= relations.keys(),
         len(on_disk.keys() - staged_files),
     )
 
