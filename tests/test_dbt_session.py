@@ -11,18 +11,20 @@ tests/test_incremental.py's.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from clemency.lake import atomic
 from clemency.lake.layout import Lake
+from clemency.transform import parse_cache
 from clemency.transform.dbt import TransformError, ensure_raw_topics, run_dbt
 from clemency.transform.dbt_session import DbtSession
+from clemency.transform.warehouse_state import open_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +34,7 @@ AS_OF_MODEL = "stg_run__as_of_dates"
 
 def _as_of_seen(lake: Lake) -> list[dt.date]:
     """What the staged as-of view reads, from this process, read-only."""
-    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+    with open_warehouse(lake) as connection:
         (schema,) = connection.execute(
             "select schema_name from duckdb_views() where view_name = ?", [AS_OF_MODEL]
         ).fetchone()
@@ -99,3 +101,35 @@ def test_a_failing_command_names_its_node_and_a_dead_session_fails_in_one_line(l
     assert str(died.value) == (
         f"dbt run failed for as-of {DAYS[1]}: dbt's process exited (code -9) during `dbt run`"
     )
+
+
+def _parsed_whole_project(lake: Lake) -> bool:
+    """Whether the lake's last `dbt parse` parsed every file of the project (dbt's own
+    account, `perf_info.json`)."""
+    performance = json.loads((lake.dbt_target / "perf_info.json").read_text(encoding="utf-8"))
+    return performance["parsed_path_count"] == performance["path_count"] > 0
+
+
+def test_a_new_lake_starts_from_the_last_lakes_parse(tmp_path, monkeypatch):
+    """dbt runs in the lake's root with relative paths, so its parse does not name the lake:
+    a new lake's first command parses only what changed, not the whole project. A kept
+    parse that cannot be read costs a full parse, not the build."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second, third = (Lake(tmp_path / name) for name in ("first", "second", "third"))
+    for each in (first, second, third):
+        ensure_raw_topics(each)
+    run_dbt(first, DAYS[0], "parse")
+    assert _parsed_whole_project(first)
+    kept = parse_cache.cache_file()
+    assert kept.is_relative_to(tmp_path / "cache")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+    run_dbt(second, DAYS[1], "parse")
+    assert not _parsed_whole_project(second)
+    run_dbt(second, DAYS[1], "run", "--select", AS_OF_MODEL)
+    assert _as_of_seen(second) == [DAYS[1]]  # built over its own as-of file, from its root
+
+    kept.write_bytes(b"not a parse")
+    run_dbt(third, DAYS[0], "parse")
+    assert _parsed_whole_project(third)
+    assert kept.read_bytes() == (third.dbt_target / parse_cache.PARTIAL_PARSE).read_bytes()

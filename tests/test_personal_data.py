@@ -44,6 +44,7 @@ from clemency.lake.audit import load_runs, pseudonym
 from clemency.lake.pseudonym import person_key
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
+from clemency.transform import parse_cache
 from producers.simulator import SimulationConfig, simulate
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker]
@@ -353,6 +354,9 @@ def test_no_id_or_name_outside_the_restricted_zones(whole_run):
     hits += scan(
         Scanner(people.ids | people.names), _checkout_files_written_by(whole_run), TRANSFORMS_DIR
     )
+    kept_parse = parse_cache.cache_file()  # outside the lake: dbt's parse, no data
+    assert kept_parse.is_file()  # the run's builds kept it, so the search means something
+    hits += scan(Scanner(people.ids | people.names), [kept_parse], kept_parse.parent)
 
     assert not hits, "personal data outside the restricted zones:\n" + "\n".join(
         f"{h.path} ({h.where}): {h.found}" for h in hits[:40]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 from factories import admitted, event, graded, imposed
 
@@ -13,6 +12,7 @@ from clemency.ingest.publish import publish_events
 from clemency.ingest.run import ingest
 from clemency.kafka.clients import ensure_topics
 from clemency.transform.dbt import run_dbt
+from clemency.transform.warehouse_state import open_warehouse
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker]
 
@@ -31,12 +31,12 @@ def _land(bootstrap: str, lake, events: list[dict]) -> None:
 
 
 def _query(lake, sql: str) -> list[tuple]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+    with open_warehouse(lake) as connection:
         return connection.execute(sql).fetchall()
 
 
 def _types(lake, view: str) -> dict[str, str]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+    with open_warehouse(lake) as connection:
         return {name: kind for name, kind, *_ in connection.execute(f"describe {view}").fetchall()}
 
 

@@ -35,7 +35,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
-from clemency.transform import docs
+from clemency.transform import docs, parse_cache
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import write_dbt_lineage
@@ -44,6 +44,7 @@ from clemency.transform.warehouse_state import (
     VIEW_MODELS,
     WarehouseState,
     dbt_variables,
+    lake_relative,
     record_views,
     seed_only_tests,
     seeds_fingerprint,
@@ -116,9 +117,11 @@ def run_dbt(
     `raw` the raw zone its sources read.
 
     The as-of date is not a dbt var: it is written to `Lake.dbt_as_of_dates`, which dbt
-    reads as source `run.as_of_dates`. The vars and the environment dbt sees are then the
-    same build after build, so dbt keeps its partial parse (`partial_parse.msgpack` in the
-    target folder) instead of re-parsing the whole project every day.
+    reads as source `run.as_of_dates`. dbt runs in the lake's root, and every path it is
+    given (vars, warehouse) is relative to it. The vars and the environment dbt sees are then
+    the same build after build, and lake after lake, so dbt keeps its partial parse
+    (`partial_parse.msgpack` in the target folder) instead of re-parsing the whole project
+    every day, and a lake's first build starts from the last lake's (parse_cache.py).
     """
     area = area or lake
     area.restrict()
@@ -144,8 +147,8 @@ def run_dbt(
     command = [dbt_executable(), *args, *common]
     env = {
         **os.environ,
-        "CLEMENCY_LAKE": str(lake.root),
-        "CLEMENCY_DBT_WAREHOUSE": str(area.warehouse),  # profiles.yml's database path
+        "CLEMENCY_LAKE": ".",  # dbt runs in the lake's root
+        "CLEMENCY_DBT_WAREHOUSE": lake_relative(lake, area.warehouse),  # profiles.yml's
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # dbt's file log at info, not its default debug: the debug lines (every query, every
         # connection) were a tenth of a small build's time and 0.7 MB a build; set
@@ -160,12 +163,16 @@ def run_dbt(
     if writes_results:
         results.unlink(missing_ok=True)
     command_name = args[0] if args else ""
+    shares_parse = project_dir == TRANSFORMS_DIR and area is lake  # a scenario's is its own
+    if shares_parse:
+        parse_cache.restore(area.dbt_target)
     try:
         if session is not None:
-            returncode, output = session.run(list(args), common, env)
+            returncode, output = session.run(list(args), common, env, cwd=lake.root)
         else:
             completed = subprocess.run(
                 command,
+                cwd=lake.root,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -183,19 +190,25 @@ def run_dbt(
         if locked:  # taken between our check and dbt's start
             raise WarehouseLocked(_locked_message(area, locked.group(0)))
         tail = "\n".join(output.strip().splitlines()[-25:])
-        why = (writes_results and failed_node(results, area.warehouse)) or _last_error_line(output)
+        failed = writes_results and failed_node(results, area.warehouse, lake.root)
+        why = failed or _last_error_line(output)
         raise TransformError(f"dbt {command_name} failed for as-of {as_of}: {why}\n{tail}")
+    if shares_parse:
+        parse_cache.keep(area.dbt_target)
     return TransformResult(as_of, command, log_dir / "dbt.log")
 
 
-def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
+def failed_node(
+    run_results: Path, warehouse: Path | None = None, root: Path | None = None
+) -> str | None:
     """`<resource> <name>: <dbt's message>` of the first node that failed or errored, read
     from dbt's `run_results.json` (None when dbt wrote none, e.g. it failed to parse).
 
     A test's name starts with its generic test and the model it checks
     (`model_checks_person_status`); a failed test of a model's checks also says which
-    failed, from its failing rows queried again in `warehouse` (column names and counts,
-    never a value of the model; see `_CHECK_ROWS`): `null in person_key (3 rows)`,
+    failed, from its failing rows queried again in `warehouse` from `root`, the folder dbt
+    ran in (column names and counts, never a value of the model; see `_CHECK_ROWS`):
+    `null in person_key (3 rows)`,
     `duplicated round_id, person_key (2 keys)`, `unexpected values in status (3 rows)`, or
     several of them: `null in as_of_date (1 row); duplicated person_key (2 keys)`."""
     try:
@@ -211,7 +224,8 @@ def failed_node(run_results: Path, warehouse: Path | None = None) -> str | None:
     message = first_line(first.get("message") or first.get("status"))
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
     if kind == "test" and first.get("status") == "fail" and warehouse is not None:
-        message += _failed_checks(run_results.with_name("manifest.json"), first, warehouse)
+        manifest = run_results.with_name("manifest.json")
+        message += _failed_checks(manifest, first, warehouse, root)
     return f"{kind} {name}: {message}{more}"
 
 
@@ -239,7 +253,7 @@ _CHECK_ROWS = {
 }
 
 
-def _failed_checks(manifest: Path, result: dict, warehouse: Path) -> str:
+def _failed_checks(manifest: Path, result: dict, warehouse: Path, root: Path | None) -> str:
     """`: null in <column> (<n> rows), …; duplicated <key columns> (<n> keys); …; unexpected
     values in <column> (<n> rows), …` (the kinds that failed) for a failed `_CHECKS_TEST`
     (its failing rows, queried again read-only), "" for any other test or when that cannot
@@ -249,7 +263,11 @@ def _failed_checks(manifest: Path, result: dict, warehouse: Path) -> str:
         node = nodes[result["unique_id"]]
         if (node.get("test_metadata") or {}).get("name") != _CHECKS_TEST:
             return ""
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
+        # the compiled test names files relative to the folder dbt ran in
+        search: dict[str, str | bool | int | float | list[str]] = (
+            {"file_search_path": str(root)} if root is not None else {}
+        )
+        with duckdb.connect(str(warehouse), read_only=True, config=search) as connection:
             rows = connection.execute(
                 "select check_kind, column_names, failures"
                 f" from ({result['compiled_code']}) limit 10"

@@ -24,6 +24,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from clemency.child_process import start_child, stop_child
@@ -45,19 +46,23 @@ class DbtSession:
         self._preexec = preexec
         self._process: subprocess.Popen | None = None
         self._connection: Connection | None = None
-        self._started_with: tuple[dict[str, str], list[str]] | None = None
+        self._started_with: tuple[dict[str, str], list[str], Path] | None = None
         self.commands = 0  # commands run (tests count processes against commands)
 
-    def run(self, args: list[str], common: list[str], env: dict[str, str]) -> tuple[int, str]:
-        """`dbt <args> <common>`: its exit code (0 success, 1 a node failed, 2 dbt raised)
-        and its console output."""
+    def run(
+        self, args: list[str], common: list[str], env: dict[str, str], cwd: Path
+    ) -> tuple[int, str]:
+        """`dbt <args> <common>` in folder `cwd`: its exit code (0 success, 1 a node failed,
+        2 dbt raised) and its console output."""
         if self._connection is not None and self._connection.closed:
             raise ValueError("a released dbt session runs no more commands")
         if self._started_with is None:
-            self._start(env)
-            self._started_with = (env, common)
-        elif self._started_with != (env, common):
-            raise ValueError("a dbt session runs every command with one environment and vars")
+            self._start(env, cwd)
+            self._started_with = (env, common, cwd)
+        elif self._started_with != (env, common, cwd):
+            raise ValueError(
+                "a dbt session runs every command in one folder, with one environment and vars"
+            )
         assert self._connection is not None and self._process is not None
         try:
             self._connection.send((args, common))
@@ -78,9 +83,13 @@ class DbtSession:
         """The child's process id (None before the first command)."""
         return self._process.pid if self._process is not None else None
 
-    def _start(self, env: dict[str, str]) -> None:
+    def _start(self, env: dict[str, str], cwd: Path) -> None:
         self._process, self._connection = start_child(
-            "clemency.transform.dbt_session", env=env, umask=0o077, preexec_fn=self._preexec
+            "clemency.transform.dbt_session",
+            env=env,
+            cwd=cwd,
+            umask=0o077,
+            preexec_fn=self._preexec,
         )
 
     def release(self) -> None:

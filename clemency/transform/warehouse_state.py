@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -70,12 +71,29 @@ class WarehouseState:
 
 def dbt_variables(lake: Lake, area: DbtArea | None = None) -> dict[str, str]:
     """dbt's vars for a build over `lake`: `lake` the folder dbt writes in (the restricted
-    zone, or a what-if scenario's area), `raw` the raw zone its sources read. Absolute: the
-    delivery models remember the raw files they staged by path."""
+    zone, or a what-if scenario's area), `raw` the raw zone its sources read.
+
+    Relative to the lake's root, the folder dbt runs in (`run_dbt`): the vars, and so the
+    parsed project, are the same for every lake (clemency/transform/parse_cache.py), and
+    the raw files the delivery models remember (by path) are the same files in a copy of
+    the lake."""
     return {
-        "lake": str((area or lake).restricted.absolute()),
-        "raw": str(lake.raw.absolute()),
+        "lake": lake_relative(lake, (area or lake).restricted),
+        "raw": lake_relative(lake, lake.raw),
     }
+
+
+def lake_relative(lake: Lake, path: Path) -> str:
+    """`path` as dbt, running in the lake's root, names it."""
+    return os.path.relpath(path, lake.root)
+
+
+def open_warehouse(lake: Lake, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """The lake's warehouse, its views reading what dbt's read: they name files relative to
+    the lake's root (in a DuckDB shell, `cd` there first or set `file_search_path`)."""
+    return duckdb.connect(
+        str(lake.warehouse), read_only=read_only, config={"file_search_path": str(lake.root)}
+    )
 
 
 def delivery_model(topic: str) -> str:
@@ -91,10 +109,10 @@ def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> W
     if not lake.warehouse.exists():
         return WarehouseState(None, [])
     on_disk = {
-        str(path.absolute()): pq.ParquetFile(path).metadata.num_rows
+        lake_relative(lake, path): pq.ParquetFile(path).metadata.num_rows
         for path in lake.raw.glob("*/*/*.parquet")
     }
-    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+    with open_warehouse(lake) as connection:
         relations = dict(
             connection.execute(
                 "select table_name, table_type from information_schema.tables "
@@ -152,7 +170,7 @@ def views_fingerprint(lake: Lake, project_dir: Path = TRANSFORMS_DIR) -> str:
     names its relations with the database) and the versions of dbt and DuckDB."""
     context = {
         "vars": dbt_variables(lake),
-        "warehouse": str(lake.warehouse.absolute()),
+        "warehouse": lake_relative(lake, lake.warehouse),
         "versions": [version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")],
     }
     paths = [project_dir / name for name in ("models", "macros", "dbt_project.yml")]
