@@ -19,17 +19,25 @@ from clemency.paths import TRANSFORMS_DIR
 from clemency.transform.dbt import dbt_executable
 
 MODELS = TRANSFORMS_DIR / "models"
+SEEDS = TRANSFORMS_DIR / "seeds"
 
 
-def _documents(pattern: str) -> list[tuple[Path, dict]]:
+def _documents(pattern: str, folder: Path = MODELS) -> list[tuple[Path, dict]]:
     return [
         (path, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-        for path in sorted(MODELS.rglob(pattern))
+        for path in sorted(folder.rglob(pattern))
     ]
 
 
 def _models() -> list[tuple[Path, dict]]:
-    return [(path, model) for path, doc in _documents("*.yml") for model in doc.get("models") or []]
+    """Every model's yml entry, and every seed's: a seed's checks are one model_checks test
+    too (run when the seeds are loaded)."""
+    return [
+        (path, node)
+        for folder, kind in ((MODELS, "models"), (SEEDS, "seeds"))
+        for path, doc in _documents("*.yml", folder)
+        for node in doc.get(kind) or []
+    ]
 
 
 def _test_name(test: object) -> str:
@@ -213,13 +221,13 @@ def test_dbt_runs_the_checks_the_ymls_list(compiled_checks):
     same comparison of the two manifests found the same checks.)"""
     parsed = set()
     for node in compiled_checks.values():
-        assert node["attached_node"].startswith("model."), node["name"]
+        assert node["attached_node"].startswith(("model.", "seed.")), node["name"]
         model = node["attached_node"].split(".")[-1]
         parsed |= {(model, *check) for check in _listed_checks(node["test_metadata"]["kwargs"])}
         config = node["config"]
         assert (config["severity"], config["where"], config["error_if"]) == ("ERROR", None, "!= 0")
     assert parsed == _yml_checks()
-    assert len({check[0] for check in parsed}) >= 66  # models with checks
+    assert len({check[0] for check in parsed}) >= 66 + 17  # models and seeds with checks
 
 
 @pytest.mark.slow

@@ -189,6 +189,24 @@ def test_a_duplicated_key_fails_naming_the_model_and_the_key(unit_test_run):
     ), first
 
 
+def test_a_broken_rule_seed_fails_its_one_check_naming_the_seed(unit_test_run):
+    """A seed's checks are one model_checks test too (run whenever the seeds are loaded): a
+    round listed twice and a round without its rule set fail it, the one-line error naming
+    the seed, the key and the column."""
+    lake = unit_test_run.lake
+    with (
+        _planted(
+            lake, "amnesty_rounds", "round_id, rule_version",
+            "('planted-1', 'planted-a'), ('planted-1', 'planted-b'), ('planted-2', null)",
+        ),
+        pytest.raises(TransformError) as failed,
+    ):  # fmt: skip
+        run_dbt(lake, AS_OF, "test", "--select", "model_checks_amnesty_rounds")
+    first = str(failed.value).splitlines()[0]
+    assert "test model_checks_amnesty_rounds." in first, first
+    assert first.endswith(": null in rule_version (1 row); duplicated round_id (1 key)"), first
+
+
 # Planted rows of the spans model and the end of the one-line error they give.
 SPANS_FAILURES = {
     # a key of one column is checked as dbt's `unique` does: the two spans without an

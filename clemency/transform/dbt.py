@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from clemency.settings import load_settings
 from clemency.transform import docs, parse_cache
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
-from clemency.transform.lineage import write_dbt_lineage
+from clemency.transform.lineage import import_lineage, write_dbt_lineage
 from clemency.transform.warehouse_state import (
     STAGED_TABLES,
     VIEW_MODELS,
@@ -430,6 +431,8 @@ def transform_range(
         wait_for_warehouse(lake, lock_timeout_s)
         ensure_raw_topics(lake)
         built = []
+        if not selection.partial:  # the last day's lineage is written after its build
+            threading.Thread(target=import_lineage, daemon=True).start()
         # one dbt process for every day, and for the docs page after them: dbt imported
         # and the project parsed once
         with DbtSession(preexec=_die_with_parent) as session:

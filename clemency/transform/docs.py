@@ -102,9 +102,23 @@ def manifest_fingerprint(manifest: Path, lake: Lake | None = None) -> str:
     """SHA-256 of the manifest without what changes between builds of one project: also
     where the lake is (dbt's vars and the raw sources' locations name it; the page shows
     it as `$CLEMENCY_LAKE`), so a lake moved or copied elsewhere keeps its page."""
-    text = manifest.read_text(encoding="utf-8")
-    if lake is not None:
-        text = text.replace(str(lake.root.absolute()), "$CLEMENCY_LAKE")
+    data = manifest.read_bytes()
+    root = str(lake.root.absolute()) if lake is not None else None
+    # a build asks twice for its manifest's; the JSON costs a few tenths of a second, the
+    # hash of the bytes a few hundredths
+    known = (hashlib.sha256(data).hexdigest(), root)
+    if known not in _FINGERPRINTS:
+        _FINGERPRINTS.clear()
+        _FINGERPRINTS[known] = _fingerprint(data.decode("utf-8"), root)
+    return _FINGERPRINTS[known]
+
+
+_FINGERPRINTS: dict[tuple[str, str | None], str] = {}  # the last manifest's
+
+
+def _fingerprint(text: str, lake_root: str | None) -> str:
+    if lake_root is not None:
+        text = text.replace(lake_root, "$CLEMENCY_LAKE")
     data = json.loads(text)
     version = data.pop("metadata", {}).get("dbt_version")
     digest = hashlib.sha256(f"{version}|{REWRITE_VERSION}|".encode())

@@ -30,6 +30,15 @@ PRODUCER = "https://github.com/clemency/clemency/tree/main/clemency/transform/li
 JOB_NAMESPACE = "clemency"
 
 
+def import_lineage() -> None:
+    """Import the OpenLineage client and its dbt processor (about half a second), which
+    this module loads only when events are written: a build calls it in a thread while dbt
+    runs, when its own process only waits."""
+    import openlineage.common.provider.dbt.local  # noqa: F401
+
+    import clemency.lake.lineage_events  # noqa: F401
+
+
 def dbt_events(lake: Lake) -> list[Any]:
     """The OpenLineage events of the build whose artifacts are in the lake's dbt target."""
     from openlineage.client.facet_v2 import symlinks_dataset

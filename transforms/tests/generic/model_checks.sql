@@ -16,7 +16,7 @@
     - `not_null`: the columns that must have a value; a row where one is null fails.
     - `keys`: a list of column lists. A key of one column is checked as dbt's `unique` does
       (rows where it is null are left out: nulls are never duplicates); a key of several
-      columns as `unique_combination` (seeds still use it): a plain group by, where nulls
+      columns as dbt-utils' `unique_combination_of_columns`: a plain group by, where nulls
       are grouped together (two rows with the same values and a null in the same column are
       duplicates).
     - `accepted_values`: a column's closed list of values, or dbt's arguments of
