@@ -34,7 +34,7 @@ def import_lineage() -> None:
     """Import the OpenLineage client and its dbt processor (about half a second), which
     this module loads only when events are written: a build calls it in a thread while dbt
     runs, when its own process only waits."""
-    import openlineage.common.provider.dbt.local  # noqa: F401
+    import openlineage.common.provider.dbt.local  # type: ignore[import-untyped]  # noqa: F401
 
     import clemency.lake.lineage_events  # noqa: F401
 
@@ -42,7 +42,7 @@ def import_lineage() -> None:
 def dbt_events(lake: Lake) -> list[Any]:
     """The OpenLineage events of the build whose artifacts are in the lake's dbt target."""
     from openlineage.client.facet_v2 import symlinks_dataset
-    from openlineage.common.provider.dbt.local import (  # type: ignore[import-untyped]
+    from openlineage.common.provider.dbt.local import (
         DbtLocalArtifactProcessor,
     )
 
