@@ -28,9 +28,10 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 
 
 def run_phase(name: str, checkout: Path = ROOT, **arguments) -> dict:
-    """Run one phase in a child process (of `checkout`'s code); add its peak memory."""
+    """Run one phase in a child process (of `checkout`'s code); add its peak memory. The
+    phase is this checkout's (the harness), the code it measures `checkout`'s."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.phases", name, json.dumps(arguments)],
+        [sys.executable, str(ROOT / "benchmarks" / "phases.py"), name, json.dumps(arguments)],
         stdout=subprocess.PIPE,
         cwd=checkout,
         env={**os.environ, "PYTHONPATH": str(checkout)},

@@ -1,6 +1,7 @@
 """Benchmark phases, each run in a child process so its peak memory is its own.
 
-`python -m benchmarks.phases NAME JSON-ARGS` prints one JSON object with the result.
+`python benchmarks/phases.py NAME JSON-ARGS` prints one JSON object with the result; the
+code it measures is whichever checkout is first on PYTHONPATH (`run_phase`).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def cli_raw_consume(bootstrap: str, group: str) -> dict:
     arguments = json.dumps({"bootstrap": bootstrap, "group": group})
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "benchmarks.phases", "raw_consume", arguments],
+        [sys.executable, __file__, "raw_consume", arguments],
         check=True,
         stdout=subprocess.DEVNULL,
     )
