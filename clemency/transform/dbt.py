@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -447,10 +448,23 @@ def transform_range(
             record.arguments["became_latest"] = any(result.latest for result in built)
             if built and built[-1].published:
                 # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
-                publish_downstream(
-                    lake, record, lambda *args: run_dbt(lake, last, *args, session=session)
-                )
+                publish_downstream(lake, record, _last_command(lake, last, session))
         return built
+
+
+def _last_command(
+    lake: Lake, as_of: dt.date, session: DbtSession
+) -> Callable[..., TransformResult]:
+    """`run_dbt` in `session` for the build's last dbt command (its docs run), which then
+    lets the session's process exit: dbt's exit overlaps the page's publishing."""
+
+    def run(*args: str) -> TransformResult:
+        try:
+            return run_dbt(lake, as_of, *args, session=session)
+        finally:
+            session.release()
+
+    return run
 
 
 def publish_day(
