@@ -111,8 +111,8 @@ def demo_lake_template(tmp_path_factory) -> Lake:
 
 def copy_of_demo_lake(template: Lake, folder: Path) -> Lake:
     """A copy of the session's demo lake at `folder/lake` (modes and links kept). dbt's
-    warehouse remembers the raw files it staged by absolute path, so the copy's next
-    transform finds them "gone" and stages its own raw files again: a full refresh."""
+    warehouse names the raw files it staged relative to the lake's root, so the copy's next
+    transform keeps its staged tables."""
     root = folder / "lake"
     shutil.copytree(template.root, root, symlinks=True)
     return Lake(root)

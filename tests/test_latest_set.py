@@ -67,6 +67,35 @@ def test_an_as_of_after_today_or_before_the_first_event_is_refused(built):
     assert lake.latest_as_of() == AS_OF
 
 
+@pytest.mark.slow
+@pytest.mark.broker
+def test_a_build_with_no_person_publishes_no_row_of_nulls_and_not_as_latest(
+    demo_lake_template, tmp_path
+):
+    """The raw zone emptied under a published lake (a purge gone wrong, the wrong disk
+    mounted): the next day's build has no person. Its snapshot is kept, with no row in
+    person_status and no row that is null in every column in any mart (dbt-duckdb writes
+    such a row for a model with none), and it does not become the latest set."""
+    lake = copy_of_demo_lake(demo_lake_template, tmp_path)
+    published = {p.name: sha256_of(p) for p in lake.curated.glob("*.parquet")}
+    for raw_file in lake.raw.glob("*/partition=*/*.parquet"):
+        raw_file.unlink()
+    day = AS_OF + dt.timedelta(days=1)
+
+    with pytest.raises(TransformError, match="has no person at all"):
+        transform(lake, day)
+
+    assert lake.latest_as_of() == AS_OF
+    assert {p.name: sha256_of(p) for p in lake.curated.glob("*.parquet")} == published
+    assert pq.ParquetFile(lake.mart("person_status", day)).metadata.num_rows == 0
+    marts = [*lake.snapshot(day).glob("*.parquet"), *lake.snapshot(day, True).glob("*.parquet")]
+    assert len(marts) >= 12
+    for mart in marts:
+        table = pq.read_table(mart)
+        for row in table.to_pylist():
+            assert any(value is not None for value in row.values()), f"{mart}: a row of nulls"
+
+
 def test_a_stale_source_warns_in_the_build_log_and_never_fails_it(tmp_path, caplog):
     """The build's source_freshness mart (models/marts/source_freshness.sql) is read after
     the build: each source it does not judge `pass` is a warning in the log."""
