@@ -42,7 +42,7 @@ fmt: install
 # (marker `drill`: SIGKILL at every write, full disks, locked warehouses) `make test-drills`;
 # CI runs both after this.
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not stack and not drill"
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not stack and not drill" --durations=15
 
 test-drills: install
 	$(BIN)/pytest -m drill
