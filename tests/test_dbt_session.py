@@ -21,6 +21,7 @@ import pytest
 
 from clemency.lake import atomic
 from clemency.lake.layout import Lake
+from clemency.paths import TRANSFORMS_DIR
 from clemency.transform import parse_cache
 from clemency.transform.dbt import TransformError, ensure_raw_topics, run_dbt
 from clemency.transform.dbt_session import DbtSession
@@ -133,3 +134,31 @@ def test_a_new_lake_starts_from_the_last_lakes_parse(tmp_path, monkeypatch):
     run_dbt(third, DAYS[0], "parse")
     assert _parsed_whole_project(third)
     assert kept.read_bytes() == (third.dbt_target / parse_cache.PARTIAL_PARSE).read_bytes()
+
+
+def test_a_parse_started_early_answers_the_first_command_and_the_next_parses_again(tmp_path):
+    """`start` parses before any command is sent (transform_range overlaps it with its
+    checks): a parse that fails is the first command's answer, named as dbt names it, and
+    the command after it parses again rather than running over no manifest."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: early\nconfig-version: 2\nprofile: clemency\nmodel-paths: [models]\n"
+    )
+    (project / "models" / "answer.sql").write_text("select 42 as answer\n")
+    properties = project / "models" / "answer.yml"
+    properties.write_text("version: 2\nmodels: [{name: answer\n")  # not YAML
+    common = ["--project-dir", str(project), "--profiles-dir", str(TRANSFORMS_DIR)]
+    env = {
+        **os.environ,
+        "CLEMENCY_DBT_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    with DbtSession() as session:
+        session.start(common, env, tmp_path)
+        code, output = session.run(["ls"], common, env, tmp_path)
+        assert code != 0 and "answer.yml" in output, output
+        properties.write_text("version: 2\nmodels: [{name: answer}]\n")
+        code, output = session.run(["ls"], common, env, tmp_path)
+        assert code == 0 and "early.answer" in output, output
+        assert session.commands == 2

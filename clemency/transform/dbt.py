@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,30 +134,8 @@ def run_dbt(
         area.restricted / lake.dbt_as_of_dates.name, [{"as_of_date": as_of.isoformat()}],
         mode=0o600,
     )  # fmt: skip
-    variables = json.dumps(dbt_variables(lake, area))
-    common = [
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(TRANSFORMS_DIR),
-        "--target-path",
-        str(area.dbt_target),
-        "--log-path",
-        str(log_dir),
-        "--vars",
-        variables,
-    ]
+    common, env = _invocation(lake, area, project_dir)
     command = [dbt_executable(), *args, *common]
-    env = {
-        **os.environ,
-        "CLEMENCY_LAKE": ".",  # dbt runs in the lake's root
-        "CLEMENCY_DBT_WAREHOUSE": lake_relative(lake, area.warehouse),  # profiles.yml's
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        # dbt's file log at info, not its default debug: the debug lines (every query, every
-        # connection) were a tenth of a small build's time and 0.7 MB a build; set
-        # DBT_LOG_LEVEL_FILE=debug to have them back
-        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
-    }
     results = area.dbt_target / "run_results.json"
     # judge this run by its own results only; a command that writes none (docs generate, a
     # `dbt source freshness` run by hand: sources.json) leaves the build's, which lineage and
@@ -200,6 +179,43 @@ def run_dbt(
     if shares_parse:
         parse_cache.keep(area.dbt_target)
     return TransformResult(as_of, command, log_dir / "dbt.log")
+
+
+def _invocation(lake: Lake, area: DbtArea, project_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """The options every dbt command over `lake` takes, and the environment it runs in."""
+    common = [
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(TRANSFORMS_DIR),
+        "--target-path",
+        str(area.dbt_target),
+        "--log-path",
+        str(area.dbt_logs),
+        "--vars",
+        json.dumps(dbt_variables(lake, area)),
+    ]
+    env = {
+        **os.environ,
+        "CLEMENCY_LAKE": ".",  # dbt runs in the lake's root
+        "CLEMENCY_DBT_WAREHOUSE": lake_relative(lake, area.warehouse),  # profiles.yml's
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # dbt's file log at info, not its default debug: the debug lines (every query, every
+        # connection) were a tenth of a small build's time and 0.7 MB a build; set
+        # DBT_LOG_LEVEL_FILE=debug to have them back
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
+    }
+    return common, env
+
+
+def start_session(lake: Lake, session: DbtSession) -> None:
+    """Let `session`'s dbt process import dbt and parse the lake's project now, from the
+    kept parse, while the caller prepares the first build (about 3 s overlapped)."""
+    area = lake
+    area.restrict()
+    parse_cache.restore(area.dbt_target)
+    common, env = _invocation(lake, area, TRANSFORMS_DIR)
+    session.start(common, env, cwd=lake.root)
 
 
 def failed_node(
@@ -403,6 +419,71 @@ def transform_range(
     if at all) and the raw deliveries (staged once: later days find no new file)."""
     if last < first:
         raise TransformError(f"--to {last} is before --from {first}: no day to build")
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    with (
+        audited(lake, "transform", _arguments(first, last, lock_timeout_s, selection)) as record,
+        # one build at a time per lake, whoever holds the warehouse file
+        locks.hold(lake, "transform", lock_timeout_s, record.run_id),
+        # one dbt process for every day, and for the docs page after them: dbt imported
+        # and the project parsed once, while the checks below run
+        DbtSession(preexec=_die_with_parent) as session,
+        # the last build's lineage and docs run, while its day is published
+        ThreadPoolExecutor(max_workers=2) as beside,
+    ):
+        start_session(lake, session)
+        check_as_of(lake, first)
+        check_as_of(lake, last)
+        record.inputs = raw_offsets(lake)
+        inputs = build_inputs(record.inputs)
+        wait_for_warehouse(lake, lock_timeout_s)
+        ensure_raw_topics(lake)
+        built = []
+        if not selection.partial:  # the last day's lineage is written after its build
+            threading.Thread(target=import_lineage, daemon=True).start()
+        docs_run: Callable[[], object] = _no_docs_run
+        lineage: Future[list[Path]] | None = None
+        for day in days:
+            result = build_day(lake, day, selection, session)
+            if day == days[-1]:
+                docs_run, lineage = _start_beside(lake, last, record, session, selection, beside)
+            if not selection.partial:
+                result = publish_day(lake, day, result, record, inputs)
+            built.append(result)
+            selection = dataclasses.replace(selection, full_refresh=False)  # the first's
+        record.arguments["became_latest"] = any(result.latest for result in built)
+        if built and built[-1].published:
+            # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
+            publish_downstream(lake, record, docs_run)
+        if lineage is not None and (events := lineage.result()):
+            record.lineage.append(str(events[0].parent.relative_to(lake.root)) + "/")
+        return built
+
+
+def _start_beside(
+    lake: Lake,
+    as_of: dt.date,
+    record: RunRecord,
+    session: DbtSession,
+    selection: Selection,
+    pool: ThreadPoolExecutor,
+) -> tuple[Callable[[], object], Future[list[Path]] | None]:
+    """Start in `pool`, from the last build's artifacts (no command writes them again), what
+    runs while that day is published: its OpenLineage events (clemency.transform.lineage)
+    and, when the docs page is not current, the docs run in the session's process, which
+    writes in dbt's target only (the page is published after the day). Returns the wait for
+    the docs run, and the lineage's files to come (None for a partial build)."""
+    if selection.partial:
+        session.release()
+        return _no_docs_run, None
+    lineage = pool.submit(write_dbt_lineage, lake, record.run_id)
+    if docs.page_is_current(lake):
+        session.release()  # no docs run: dbt's exit overlaps the publishing
+        return _no_docs_run, lineage
+    return pool.submit(_last_command(lake, as_of, session), *docs.GENERATE).result, lineage
+
+
+def _arguments(first: dt.date, last: dt.date, lock_timeout_s: float, selection: Selection) -> dict:
+    """What a build's audit record says it was asked."""
     demo_key = load_settings().uses_demo_key
     if demo_key:
         # The key itself never leaves the environment; which kind was used is on record,
@@ -421,44 +502,18 @@ def transform_range(
             exclude=list(selection.exclude),
             full_refresh=selection.full_refresh,
         )
-    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-    with (
-        audited(lake, "transform", arguments) as record,
-        # one build at a time per lake, whoever holds the warehouse file
-        locks.hold(lake, "transform", lock_timeout_s, record.run_id),
-    ):
-        check_as_of(lake, first)
-        check_as_of(lake, last)
-        record.inputs = raw_offsets(lake)
-        inputs = build_inputs(record.inputs)
-        wait_for_warehouse(lake, lock_timeout_s)
-        ensure_raw_topics(lake)
-        built = []
-        if not selection.partial:  # the last day's lineage is written after its build
-            threading.Thread(target=import_lineage, daemon=True).start()
-        # one dbt process for every day, and for the docs page after them: dbt imported
-        # and the project parsed once
-        with DbtSession(preexec=_die_with_parent) as session:
-            for day in days:
-                result = build_day(lake, day, selection, session)
-                if day == days[-1] and (selection.partial or docs.page_is_current(lake)):
-                    session.release()  # no docs run: dbt's exit overlaps the publishing
-                if not selection.partial:
-                    result = publish_day(lake, day, result, record, inputs, last=day == days[-1])
-                built.append(result)
-                selection = dataclasses.replace(selection, full_refresh=False)  # the first's
-            record.arguments["became_latest"] = any(result.latest for result in built)
-            if built and built[-1].published:
-                # the analyst catalogs and the dbt docs page (clemency.transform.downstream)
-                publish_downstream(lake, record, _last_command(lake, last, session))
-        return built
+    return arguments
+
+
+def _no_docs_run() -> None:
+    raise PipelineError("no docs run was started for a page that is not current")
 
 
 def _last_command(
     lake: Lake, as_of: dt.date, session: DbtSession
 ) -> Callable[..., TransformResult]:
     """`run_dbt` in `session` for the build's last dbt command (its docs run), which then
-    lets the session's process exit: dbt's exit overlaps the page's publishing."""
+    lets the session's process exit."""
 
     def run(*args: str) -> TransformResult:
         try:
@@ -475,16 +530,9 @@ def publish_day(
     result: TransformResult,
     record: RunRecord,
     inputs: dict[str, str],
-    last: bool,
 ) -> TransformResult:
-    """After the build of `day`: its lineage (the last day's only), a warning per stale raw
-    source, then its snapshot, the latest set (forward only) and its build stamp."""
-    if last:
-        # OpenLineage events per dbt node, read from the build's manifest and run results
-        # before any other dbt command runs (clemency.transform.lineage)
-        lineage = write_dbt_lineage(lake, record.run_id)
-        if lineage:
-            record.lineage.append(str(lineage[0].parent.relative_to(lake.root)) + "/")
+    """After the build of `day`: a warning per stale raw source, then its snapshot, the
+    latest set (forward only) and its build stamp."""
     warn_stale_sources(lake, day)
     for written in publish_snapshot(lake, day):
         record.add_output(written, lake, rows=pq.ParquetFile(written).metadata.num_rows)

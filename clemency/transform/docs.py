@@ -61,10 +61,11 @@ _MARKDOWN = re.compile(rf"\[(?P<text>[^\]\n]{{1,200}})\]\((?P<url>{_URL})\)")
 
 
 def publish_docs(lake: Lake, generate: Callable[[], object]) -> str:
-    """Generate (`generate` runs `dbt docs generate`) and publish the docs page when the
-    manifest changed; return what happened for the audit trail (`generated in <s> s`,
-    `unchanged`, `not published: <why>`). A failure is logged and returned, never raised:
-    the marts are already published, and the old page stays."""
+    """Generate (`generate` runs `dbt docs generate`, or waits for its run) and publish
+    the docs page when the manifest changed; return what happened for the audit trail
+    (`generated in <s> s`, counted from this call, `unchanged`, `not published: <why>`).
+    A failure is logged and returned, never raised: the marts are already published, and
+    the old page stays."""
     try:
         if page_is_current(lake):
             return "unchanged"
