@@ -149,6 +149,13 @@ def test_the_staged_tables_are_kept_only_while_every_raw_file_is_staged_as_it_is
     assert warehouse_state(lake).nothing_to_stage("abc")
     assert not warehouse_state(lake).nothing_to_stage("def")  # other definitions
 
+    # a topic with nothing landed has an empty file (ensure_raw_topics): no row to stage
+    placeholder = lake.raw / "court.events" / "partition=none" / "empty.parquet"
+    placeholder.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"n": pa.array([], pa.int64())}), placeholder)
+    assert warehouse_state(lake).unstaged_files == 0
+    assert warehouse_state(lake).nothing_to_stage("abc")
+
     newer = landed.with_name("00000000000000000003.parquet")
     pq.write_table(pa.table({"n": [4]}), newer)
     assert warehouse_state(lake).unstaged_files == 1

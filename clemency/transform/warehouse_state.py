@@ -140,7 +140,9 @@ def warehouse_state(lake: Lake, seeds_dir: Path = TRANSFORMS_DIR / "seeds") -> W
         _recorded(lake.dbt_typed_events_built).get("sha256"),
         bool(typed_events & relations.keys()),
         {*delivery_models, *typed_events} <= relations.keys(),
-        len(on_disk.keys() - staged_files),
+        # a file with no row (`ensure_raw_topics`' placeholder of a topic with nothing
+        # landed) leaves no row in a delivery table: there is nothing of it to stage
+        len({file for file, rows in on_disk.items() if rows} - staged_files),
     )
 
 
