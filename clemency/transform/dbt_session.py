@@ -170,7 +170,7 @@ def _serve(connection: Connection) -> None:
             # `dbt parse` writes dbt's partial-parse file once; every command after it runs
             # over its manifest instead of parsing again. Not manifest.json: the caller may
             # read the last build's while this parse runs, and every node command writes
-            # its own.
+            # its own (the docs run, after a build, reads that build's).
             code, output, parsed = _invoke(dbtRunner(), ["parse", "--no-write-json", *common])
             if code != 0:
                 if args is not None:  # else the next command parses again, and says why
