@@ -211,10 +211,9 @@ def _invocation(lake: Lake, area: DbtArea, project_dir: Path) -> tuple[list[str]
 def start_session(lake: Lake, session: DbtSession) -> None:
     """Let `session`'s dbt process import dbt and parse the lake's project now, from the
     kept parse, while the caller prepares the first build (about 3 s overlapped)."""
-    area = lake
-    area.restrict()
-    parse_cache.restore(area.dbt_target)
-    common, env = _invocation(lake, area, TRANSFORMS_DIR)
+    lake.restrict()
+    parse_cache.restore(lake.dbt_target)
+    common, env = _invocation(lake, lake, TRANSFORMS_DIR)
     session.start(common, env, cwd=lake.root)
 
 

@@ -74,9 +74,11 @@ class DbtSession:
 
     def start(self, common: list[str], env: dict[str, str], cwd: Path) -> None:
         """Start the child now: it imports dbt and parses the project while the caller
-        prepares its first command (a parse that fails answers that command)."""
-        if self._started_with is None:
-            self._started(common, env, cwd)
+        prepares its first command (a parse that fails answers that command). Refused,
+        as `run` is, with other options than the session's."""
+        starting = self._started_with is None
+        self._started(common, env, cwd)
+        if starting:
             assert self._connection is not None
             self._connection.send((None, common))
 
