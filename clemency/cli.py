@@ -669,7 +669,16 @@ def replay(
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    """`clemency`: the app, then an exit without the interpreter's teardown (0.6 s once GX
+    is imported, a sixth of a small ingest run)."""
+    from clemency.process_exit import exit_code, exit_now
+
+    try:
+        app()
+        code = 0
+    except SystemExit as error:
+        code = exit_code(error)
+    exit_now(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,12 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FOUNDATION = {
     "clemency.errors", "clemency.paths", "clemency.contracts", "clemency.lake",
     "clemency.settings", "clemency.kafka.security", "clemency.child_process",
+    "clemency.process_exit",
 }  # fmt: skip
 # docs/architecture.md, "What may import what": stage -> the stages it may import.
 ALLOWED: dict[str, set[str]] = {
     "clemency.errors": set(),
     "clemency.paths": set(),
     "clemency.child_process": {"clemency.paths"},
+    "clemency.process_exit": set(),
     "clemency.contracts": set(),
     "clemency.lake": {"clemency.errors"},
     "clemency.kafka.security": {"clemency.errors"},

@@ -234,3 +234,40 @@ def test_the_gate_never_copies_a_batch_to_fingerprint_it():
     result = validate_frame("envelope", frame)
 
     assert result.success and result.rows == 3
+
+
+def test_what_gx_import_defers_is_whole_when_something_reads_it():
+    """`import_gx` defers SciPy and Altair while GX imports: an expectation that computes
+    with SciPy, GX's charts and a later caller of SciPy in the same process all still work
+    (a fresh interpreter: this one may have imported GX already)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        from clemency.validation.gx_import import import_gx
+        import_gx()
+        import great_expectations as gx, pandas as pd
+        context = gx.get_context(mode="ephemeral")
+        batch = (context.data_sources.add_pandas("p").add_dataframe_asset("a")
+                 .add_batch_definition_whole_dataframe("b")
+                 .get_batch(batch_parameters={"dataframe": pd.DataFrame({"x": [1, 2, 2, 3]})}))
+        near = gx.expectations.ExpectColumnKLDivergenceToBeLessThan(
+            column="x", partition_object={"values": [1, 2, 3], "weights": [0.25, 0.5, 0.25]},
+            threshold=0.1)
+        far = gx.expectations.ExpectColumnKLDivergenceToBeLessThan(
+            column="x", partition_object={"values": [1, 2, 3], "weights": [0.9, 0.05, 0.05]},
+            threshold=0.1)
+        print(batch.validate(near).success, batch.validate(far).success)
+        import altair, scipy.optimize
+        print(type(altair.Chart(pd.DataFrame({"x": [1]})).mark_bar()).__name__)
+        print(scipy.optimize.linprog([1, 1], A_ub=[[-1, -1]], b_ub=[-1]).fun)
+        """
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "Chart", "1.0"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -235,21 +234,9 @@ def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
-def import_gx() -> None:
-    """Import Great Expectations (seconds: its own package pulls in SQLAlchemy, SciPy and
-    Altair), with its usage analytics off: GX decides about them when it is imported."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations  # noqa: F401
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    # GX fingerprints every pandas batch below this size (an md5 kept among the batch's
-    # markers, which nothing here reads). The raw rows' `kafka_headers` are lists, which
-    # pandas cannot hash, so GX pickles the whole frame for it instead: a full copy in
-    # memory, and about a tenth of an ingest's gate time. No batch is fingerprinted.
-    pandas_execution_engine.HASH_THRESHOLD = 0
-
-
 def _run_suite(dataset: str, frame: pd.DataFrame):
+    from clemency.validation.gx_import import import_gx
+
     import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
