@@ -18,8 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from factories import graded
 
-from clemency.ingest.publish import publish_events
+from clemency.ingest.chunk import Chunk, process
+from clemency.ingest.publish import encode, publish_events
 from clemency.ingest.run import IngestRun
+from clemency.ingest.worker import WorkerProcess
 from clemency.kafka.clients import ensure_topics
 from clemency.lake.layout import Lake
 
@@ -64,10 +66,10 @@ def test_the_worker_process_lands_what_the_in_process_path_lands(fresh_broker, t
         lake = Lake(tmp_path / f"lake-{parallel}")
         run = IngestRun(bootstrap, lake, group_id=f"g-{parallel}", chunk_records=20,
                         parallel=parallel)  # fmt: skip
-        results[parallel] = (lake, run.run(), type(run.processor).__name__)
+        results[parallel] = (lake, run.run(), run.processor)
 
     (worker_lake, worker, used), (own_lake, own, _) = results[True], results[False]
-    assert used == "WorkerProcess"
+    assert isinstance(used, WorkerProcess)
     assert (worker.total("landed"), worker.total("quarantined")) == (90, 4)
     assert worker.total("gate_quarantined") == own.total("gate_quarantined") == 1
     for zone in ("raw", "quarantine"):
@@ -75,6 +77,42 @@ def test_the_worker_process_lands_what_the_in_process_path_lands(fresh_broker, t
     assert worker.gate is not None and own.gate is not None
     assert worker.gate.to_dict()["suites"] == own.gate.to_dict()["suites"]
     assert worker.gate.rows == own.gate.rows == 91 and worker.gate.files == own.gate.files
+
+
+@pytest.mark.parametrize("gate_refuses", [False, True])
+def test_whichever_process_decodes_a_chunk_its_outcome_is_the_same(gate_refuses):
+    """The worker takes chunks whole while it has at most one in hand, and gates chunks this
+    process decoded when it has more: five chunks submitted at once (the worker is still
+    importing GX) go both ways, and each comes back as processing it here gives it."""
+    chunks = []
+    for n in range(5):
+        events = [graded("tốt", "2024-Q2", person_id=PEOPLE[(n + i) % 30]) for i in range(12)]
+        if gate_refuses:  # the gate refuses it; the decoder does not
+            events[3]["recorded_at"] = "2020-01-01T00:00:00+07:00"
+        messages = [
+            (offset, 1_720_000_000_000 + offset, e["person_id"].encode(), encode(e), [])
+            for offset, e in enumerate(events, start=n * 100)
+        ]
+        messages.append((n * 100 + 99, 1_720_000_000_000, b"k", b"\xff not utf-8", []))
+        chunks.append([Chunk("facility.events", n % 2, messages)])
+
+    worker = WorkerProcess()
+    try:
+        for group in chunks:
+            worker.submit(group)
+        outcomes = [worker.result() for _ in chunks]
+    finally:
+        worker.close()
+    assert worker.decoded["here"] > 0 and worker.decoded["in the worker"] > 0, worker.decoded
+    for group, from_worker in zip(chunks, outcomes, strict=True):
+        here = process(group, gate=True)
+        (mine,), (theirs,) = here.outcomes, from_worker.outcomes
+        assert theirs.raw.equals(mine.raw)
+        assert theirs.quarantine == mine.quarantine
+        assert theirs.gate_quarantined == mine.gate_quarantined == int(gate_refuses)
+        assert len(mine.quarantine) == 1 + int(gate_refuses)
+        assert [x.to_dict() for x in from_worker.suites] == [x.to_dict() for x in here.suites]
+        assert from_worker.validated_rows == here.validated_rows == 12
 
 
 def test_a_killed_ingest_leaves_no_worker_behind(fresh_broker, tmp_path):

@@ -323,6 +323,8 @@ class IngestRun:
             batch = consumer.poll(timeout_ms=self.poll_timeout_ms)
             if not batch:
                 idle += 1
+                self._seal_caught_up()
+                self._land_processed(consumer, dead_letters)
                 continue
             idle = 0
             for tp, messages in batch.items():
@@ -340,6 +342,15 @@ class IngestRun:
             self._land_processed(consumer, dead_letters)
             if self.max_records is not None and consumed >= self.max_records:
                 return
+
+    def _seal_caught_up(self) -> None:
+        """At a poll that found nothing new, hand over each topic holding at least a tenth
+        of a chunk: a worker processes it during the idle polls that end the run, instead
+        of after them (a trickle of records still gathers into full chunks)."""
+        if isinstance(self.processor, WorkerProcess):
+            for topic in self.topics:
+                if sum(len(w) for w in self._of_topic(topic)) >= self.chunk_records // 10:
+                    self._seal(topic)
 
     def _of_topic(self, topic: str) -> list[TopicPartitionWriter]:
         return [writer for writer in self.writers if writer.tp.topic == topic]

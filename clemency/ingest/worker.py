@@ -1,11 +1,12 @@
-"""Where an ingest runs its gate: in this process, or in one worker process beside it.
+"""Where an ingest decodes and gates its chunks: in this process, or shared with one worker
+process beside it.
 
 Reading Kafka costs little (kafka-python checks CRCs with the `crc32c` extension); decoding
-each message (`clemency.ingest.chunk.decode_chunks`) and the Great Expectations gate
-(`validate_tables`) cost about as much as each other, and far more. On a large backlog the
-ingest decodes a chunk itself and hands its raw rows to a worker process for the gate, so
-the gate of one chunk runs while the next is read and decoded; on a small backlog it does
-both itself and imports GX in a thread while it reads Kafka. Chunks go in by topic (the
+each message (`clemency.ingest.chunk.decode_chunks`, about 40 µs) costs twice the Great
+Expectations gate (`validate_tables`, about 20 µs), and both far more. On a large backlog
+the worker gates every chunk and also decodes those it is handed whole, while the ingest
+reads, decodes the others and lands; on a small backlog the ingest does it all itself and
+imports GX in a thread while it reads Kafka. Chunks go in by topic (the
 partitions of one topic together: one GX run of each suite for all of them). Either way the
 results come back in the order the chunks went in, and the worker only computes: every
 file, position and commit is written by the ingest's own process.
@@ -75,7 +76,13 @@ class InProcess:
 
 
 class WorkerProcess:
-    """One child process that runs the gate over decoded chunks, in submission order.
+    """One child process beside the ingest: it gates the chunks the ingest decoded, and
+    decodes and gates the chunks it is handed whole. Results come back in submission order.
+
+    Decoding costs twice what the gate does, and reading Kafka less than either: with the
+    gate alone the worker waited for the ingest. So a chunk goes whole to a worker with at
+    most one chunk in hand (it would otherwise wait), and is decoded here when the worker
+    has more: the split follows whichever side is behind, on any machine and broker.
 
     Started as `python -m clemency.ingest.worker` rather than through multiprocessing,
     which would import the caller's main script again in the child (an unguarded script
@@ -83,34 +90,61 @@ class WorkerProcess:
 
     def __init__(self) -> None:
         self._process, self._connection = start_child("clemency.ingest.worker")
-        # decoded here and, when they had raw rows, at the worker's gate; oldest first
-        self._pending: deque[tuple[list[Chunk], Processed]] = deque()
+        # oldest first: the chunks, and what was decoded here (None: sent whole); and
+        # whether the worker has them (False: decoded here with no raw row to gate)
+        self._pending: deque[tuple[list[Chunk], Processed | None, bool]] = deque()
+        self._answers: deque[tuple[str, Any]] = deque()  # received, not yet taken
+        self.decoded = {"here": 0, "in the worker": 0}  # chunks submitted, by who decoded
 
     def submit(self, chunks: list[Chunk]) -> None:
-        processed = decode_chunks(chunks)
-        if tables := raw_tables(processed):
+        self._receive_ready()
+        processed: Processed | None = None
+        if self._in_worker() <= 1:
+            work: tuple[Any, ...] | None = ("process", chunks)
+        else:
+            processed = decode_chunks(chunks)
+            tables = raw_tables(processed)
+            work = ("validate", topic_of(chunks), tables) if tables else None
+        if work is not None:
             try:
-                self._connection.send((topic_of(chunks), tables))
+                self._connection.send(work)
             except OSError:
                 raise self._died() from None
-        self._pending.append((chunks, processed))
+        self._pending.append((chunks, processed, work is not None))
+        self.decoded["here" if processed is not None else "in the worker"] += len(chunks)
+
+    def _in_worker(self) -> int:
+        """Chunks sent to the worker whose answer has not arrived."""
+        return sum(sent for _, _, sent in self._pending) - len(self._answers)
+
+    def _receive_ready(self) -> None:
+        """Take in every answer already sent back (without waiting for one)."""
+        while self._in_worker() and self._connection.poll():
+            self._answers.append(self._receive())
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            return self._connection.recv()
+        except (EOFError, OSError):
+            raise self._died() from None
 
     def ready(self) -> bool:
         if not self._pending:
             return False
-        _, oldest = self._pending[0]
-        return not raw_tables(oldest) or self._connection.poll()  # nothing to wait for, or back
+        _, _, sent = self._pending[0]
+        return not sent or bool(self._answers) or self._connection.poll()
 
     def result(self) -> Processed:
-        chunks, processed = self._pending.popleft()
-        if not raw_tables(processed):  # nothing went to the gate
+        chunks, processed, sent = self._pending.popleft()
+        if not sent:  # decoded here, nothing to gate
+            assert processed is not None
             return processed
-        try:
-            kind, value = self._connection.recv()
-        except (EOFError, OSError):
-            raise self._died() from None
+        kind, value = self._answers.popleft() if self._answers else self._receive()
         if kind == "error":
             raise WorkerFailed(f"the ingest's worker process failed on a chunk: {value}")
+        if kind == "processed":
+            return value
+        assert processed is not None
         apply_verdict(chunks, processed, value)
         return processed
 
@@ -126,15 +160,15 @@ class WorkerProcess:
 
 def _serve(connection: Connection) -> None:
     """The worker's loop: a thread drains the pipe (so neither side can block the other on
-    a full pipe), this thread validates and answers in order; a closed pipe ends both."""
-    tables: queue.Queue[Any] = queue.Queue()
+    a full pipe), this thread processes and answers in order; a closed pipe ends both."""
+    received: queue.Queue[Any] = queue.Queue()
 
     def receive() -> None:
         try:
             while True:
-                tables.put(connection.recv())
+                received.put(connection.recv())
         except (EOFError, OSError):
-            tables.put(None)
+            received.put(None)
 
     threading.Thread(target=receive, daemon=True).start()
     warm_up(gate=True)
@@ -146,9 +180,14 @@ def _serve(connection: Connection) -> None:
     # walk it (about 5 ms instead of 160).
     gc.collect()
     gc.freeze()
-    while (work := tables.get()) is not None:
+    while (work := received.get()) is not None:
+        kind, *arguments = work
         try:
-            answer: tuple[str, Any] = ("validated", validate_tables(*work))
+            answer: tuple[str, Any] = (
+                ("processed", process(*arguments, gate=True))
+                if kind == "process"
+                else ("validated", validate_tables(*arguments))
+            )
         except Exception as error:  # sent back whole: the ingest raises it as one line
             answer = ("error", describe(error))
         gc.collect()
