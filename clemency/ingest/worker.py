@@ -181,12 +181,11 @@ def _serve(connection: Connection) -> None:
     gc.collect()
     gc.freeze()
     while (work := received.get()) is not None:
-        kind, *arguments = work
         try:
             answer: tuple[str, Any] = (
-                ("processed", process(*arguments, gate=True))
-                if kind == "process"
-                else ("validated", validate_tables(*arguments))
+                ("processed", process(work[1], gate=True))
+                if work[0] == "process"
+                else ("validated", validate_tables(work[1], work[2]))
             )
         except Exception as error:  # sent back whole: the ingest raises it as one line
             answer = ("error", describe(error))
