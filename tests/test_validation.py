@@ -22,6 +22,7 @@ from clemency.validation.gate import (
     GateResult,
     ValidationGateError,
     summarise_results,
+    validate_batch,
     validate_frame,
     validate_lake,
 )
@@ -271,3 +272,34 @@ def test_what_gx_import_defers_is_whole_when_something_reads_it():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False", "Chart", "1.0"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param(clean_rows, id="passing"),
+        pytest.param(
+            lambda: [*clean_rows(), raw_row(graded(), 3, grade="great")], id="a row refused"
+        ),
+        pytest.param(
+            lambda: [*clean_rows(), raw_row(imposed(person_id="079190000002"), 1)],
+            id="a critical failure",
+        ),
+    ],
+)
+def test_the_yes_or_no_first_pass_changes_no_result(rows, monkeypatch):
+    """The gate validates each batch yes-or-no first, and again in full only when it fails
+    something: every suite's result is what a full run alone gives."""
+    import clemency.validation.gate as gate_module
+
+    by_topic: dict[str, list[dict]] = {}
+    for row in rows():
+        by_topic.setdefault(row["kafka_topic"], []).append(row)
+    frames = {t: pa.Table.from_pylist(r, RAW_SCHEMA).to_pandas() for t, r in by_topic.items()}
+    results = {}
+    for first_pass in (gate_module.FIRST_PASS_FORMAT, gate_module.RESULT_FORMAT):
+        monkeypatch.setattr(gate_module, "FIRST_PASS_FORMAT", first_pass)
+        results[first_pass["result_format"]] = [
+            suite.to_dict() for t, frame in frames.items() for suite in validate_batch(t, frame)
+        ]
+    assert results["BOOLEAN_ONLY"] == results["COMPLETE"]

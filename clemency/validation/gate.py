@@ -232,6 +232,10 @@ def _failure_order(failure: RowFailure) -> tuple[str, int, int, str]:
 # GX can return the coordinates itself (`unexpected_index_column_names`), but it builds them
 # cell by cell: ~1 ms a failing row. Plain index positions, mapped back here, cost nothing.
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+# Most batches pass every expectation, and a yes-or-no run says so for less: 0.12 s against
+# 0.21 s over a small run's facility rows, 0.43 s against 0.59 s over 53,613 of them. A
+# batch that fails anything is validated again with RESULT_FORMAT, for its rows and counts.
+FIRST_PASS_FORMAT = {"result_format": "BOOLEAN_ONLY"}
 
 
 def _run_suite(dataset: str, frame: pd.DataFrame):
@@ -254,7 +258,11 @@ def _run_suite(dataset: str, frame: pd.DataFrame):
         .add_batch_definition_whole_dataframe("frame")
         .get_batch(batch_parameters={"dataframe": frame})
     )
-    return batch.validate(expectations.suites()[dataset](), result_format=RESULT_FORMAT)
+    suite = expectations.suites()[dataset]()
+    outcome = batch.validate(suite, result_format=FIRST_PASS_FORMAT)
+    if all(result.success for result in outcome.results):
+        return outcome
+    return batch.validate(suite, result_format=RESULT_FORMAT)
 
 
 def _row_refs(coordinates: pd.DataFrame, index: list[Any]) -> tuple[RowRef, ...]:
