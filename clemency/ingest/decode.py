@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clemency.contracts import (
     FORBIDDEN_CHARACTERS,
@@ -38,8 +38,7 @@ MAX_MESSAGE_BYTES = 512 * 1024
 MAX_REASON_CHARS = 500  # a reason quotes the bad value: clipped, so a reason stays small
 
 
-@dataclass(frozen=True)
-class Coordinates:
+class Coordinates(NamedTuple):  # one per message: a tuple is built in half the time
     topic: str
     partition: int
     offset: int
@@ -85,6 +84,8 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # One parser for every message: json.loads(text, hooks...) would build one per call,
 # which costs more than parsing a typical event.
 _PARSER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_constant, parse_float=_float)
+# Likewise json.dumps(..., sort_keys=True) builds an encoder per call.
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 class _Objects:
@@ -241,6 +242,6 @@ def _route(record: dict[str, Any], where: Coordinates) -> Verdict:
             "source_id": record["source"]["id"],
             "person_id": record.get("person_id"),
             "entity_key": expected_key,
-            "payload": json.dumps(record["payload"], ensure_ascii=False, sort_keys=True),
+            "payload": _PAYLOAD_ENCODER.encode(record["payload"]),
         }
     )
