@@ -333,7 +333,7 @@ class IngestRun:
                     writer.add(message)
                 consumed += len(messages)
             for topic in {tp.topic for tp in batch}:
-                if sum(len(w) for w in self._of_topic(topic)) >= self.chunk_records:
+                if self._buffered(topic) >= self.chunk_records:
                     self._seal(topic)
             # Memory stays bounded however many partitions there are: past the cap,
             # the fullest topic is sealed early (smaller files, same guarantees).
@@ -349,8 +349,12 @@ class IngestRun:
         of after them (a trickle of records still gathers into full chunks)."""
         if isinstance(self.processor, WorkerProcess):
             for topic in self.topics:
-                if sum(len(w) for w in self._of_topic(topic)) >= self.chunk_records // 10:
+                if self._buffered(topic) >= self.chunk_records // 10:
                     self._seal(topic)
+
+    def _buffered(self, topic: str) -> int:
+        """Records of `topic` read and not yet sealed, over its partitions."""
+        return sum(len(writer) for writer in self._of_topic(topic))
 
     def _of_topic(self, topic: str) -> list[TopicPartitionWriter]:
         return [writer for writer in self.writers if writer.tp.topic == topic]
