@@ -2,8 +2,8 @@
 process beside it.
 
 Reading Kafka costs little (kafka-python checks CRCs with the `crc32c` extension); decoding
-each message (`clemency.ingest.chunk.decode_chunks`, about 40 µs) costs twice the Great
-Expectations gate (`validate_tables`, about 20 µs), and both far more. On a large backlog
+each message (`clemency.ingest.chunk.decode_chunks`, about 25 µs) costs twice the Great
+Expectations gate (`validate_tables`, about 10 µs), and both far more. On a large backlog
 the worker gates every chunk and also decodes those it is handed whole, while the ingest
 reads, decodes the others and lands; on a small backlog the ingest does it all itself and
 imports GX in a thread while it reads Kafka. Chunks go in by topic (the
