@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -49,6 +50,32 @@ def _compiled(lake: Lake, model: str) -> str:
     results = json.loads((lake.dbt_target / "run_results.json").read_text(encoding="utf-8"))
     (found,) = [r for r in results["results"] if r["unique_id"].endswith(f".{model}")]
     return found.get("compiled_code") or ""
+
+
+def _scope(lake: Lake) -> tuple[set[dt.date], set[str]]:
+    """What the last build kept of the person-level tables: the evaluation dates, and the
+    people it recomputed at them (model int_evaluation_scope)."""
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select kept_evaluation_date, recomputed_person_id from int_evaluation_scope"
+        ).fetchall()
+    return {d for d, _ in rows if d is not None}, {p for _, p in rows if p is not None}
+
+
+def _cutoffs(lake: Lake) -> set[dt.date]:
+    """The cutoffs of the rounds the last build evaluated."""
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select distinct evaluation_date from int_evaluation_points where program = 'amnesty'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _decisions(lake: Lake, day: dt.date) -> set[tuple]:
+    """Every person-level decision row of `day`'s snapshot, as-of date left out."""
+    table = pq.read_table(lake.snapshot(day, True) / "amnesty_eligibility.parquet")
+    table = table.drop_columns(["as_of_date"])
+    return {tuple(str(v) for v in row.values()) for row in table.to_pylist()}
 
 
 def _views_built(lake: Lake) -> tuple[int, int]:
@@ -89,6 +116,14 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
         views, view_tests = _views_built(daily)
         assert (views > 20) is (day == FIRST) and (views == 0) is (day != FIRST), (day, views)
         assert view_tests > 20, (day, view_tests)
+        # and the person-level tables keep the rows of the rounds' cutoffs, recomputing only
+        # the people whose events the day brought (and every row at the moving as-of date)
+        kept, recomputed = _scope(daily)
+        if day == FIRST:
+            assert not kept and not recomputed, day  # nothing to keep yet
+        else:
+            assert kept == _cutoffs(daily), day
+            assert recomputed == {e["person_id"] for e in landed if e.get("person_id")}, day
         chain[day] = _marts(daily, day)
         assert chain[day], f"nothing published for {day}"
 
@@ -165,3 +200,38 @@ def test_a_selected_build_publishes_nothing_and_a_rewritten_raw_file_or_model_re
     assert not ran & {"base_court__sentences_imposed", "stg_raw__facility_deliveries"}, ran
     assert any(name.startswith("model_checks_stg_raw__facility_deliveries") for name in ran)
     assert _marts(lake, day) == rewritten
+
+
+def test_a_late_event_recomputes_its_person_at_the_kept_dates(fresh_broker, tmp_path):
+    """Events that land after the build of a later day, recorded before it (a facility
+    system catching up, a court republishing): the next build must recompute their people
+    at the rounds' cutoffs, though no event of theirs was recorded since the last build.
+    Its marts must be those of a build from scratch over the same raw files."""
+    bootstrap = fresh_broker.bootstrap_servers
+    ensure_topics(bootstrap, partitions=1)
+    built_on, next_day = DAYS[2], DAYS[3]
+    events = [
+        e
+        for e in simulate(SimulationConfig(inmates=80, seed=5, as_of=built_on))
+        if _recorded_day(e) <= built_on
+    ]
+    late = [e for n, e in enumerate(events) if e.get("person_id") and n % 15 == 7]
+    late_ids = {e["event_id"] for e in late}
+    lake, scratch = Lake(tmp_path / "daily"), Lake(tmp_path / "scratch")
+
+    assert publish_events(bootstrap, [e for e in events if e["event_id"] not in late_ids]).ok
+    ingest(bootstrap, lake, group_id="daily")
+    transform(lake, built_on)
+    assert publish_events(bootstrap, late).ok  # the late ones, in raw files of their own
+    ingest(bootstrap, lake, group_id="daily")
+    transform(lake, next_day)
+
+    kept, recomputed = _scope(lake)
+    assert kept == _cutoffs(lake) and kept  # the cutoffs were kept, for everyone else
+    assert recomputed == {e["person_id"] for e in late}
+    # not a vacuous check: the late events changed decisions at the cutoffs
+    assert _decisions(lake, next_day) != _decisions(lake, built_on)
+
+    shutil.copytree(lake.raw, scratch.raw)
+    transform(scratch, next_day, selection=Selection(full_refresh=True))
+    assert _marts(scratch, next_day) == _marts(lake, next_day)

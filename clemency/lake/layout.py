@@ -282,6 +282,12 @@ class Lake:
         """The as-of date of the build dbt is running (dbt source `run.as_of_dates`)."""
         return self.restricted / "as_of_dates.json"
 
+    @property
+    def dbt_evaluation_basis(self) -> Path:
+        """What the person-level tables hold from the last build, for the build dbt is
+        running (dbt source `run.evaluation_basis`; clemency/transform/person_level.py)."""
+        return self.restricted / "evaluation_basis.json"
+
     def build_stamp(self, as_of: dt.date) -> Path:
         """What the published snapshot of `as_of` was built from (raw files, seeds, run id):
         a backfill run finds a day already built from the same inputs done."""

@@ -42,12 +42,20 @@ from clemency.transform import docs, empty_marts, parse_cache
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import import_lineage, write_dbt_lineage
+from clemency.transform.person_level import (
+    EvaluationBasis,
+    record_basis,
+    staged_raw_files,
+    take_basis,
+    write_run_basis,
+)
 from clemency.transform.warehouse_state import (
     STAGED_TABLES,
     VIEW_MODELS,
     WarehouseState,
     dbt_variables,
     lake_relative,
+    person_level_fingerprint,
     record_views,
     seed_only_tests,
     seeds_fingerprint,
@@ -101,6 +109,7 @@ def run_dbt(
     project_dir: Path = TRANSFORMS_DIR,
     area: DbtArea | None = None,
     session: DbtSession | None = None,
+    basis: EvaluationBasis | None = None,
 ) -> TransformResult:
     """`dbt <args>` over `lake` at `as_of`, in a child process (or in `session`'s, which
     runs the commands of a backfill one after the other: clemency/transform/dbt_session.py).
@@ -120,8 +129,10 @@ def run_dbt(
     `raw` the raw zone its sources read.
 
     The as-of date is not a dbt var: it is written to `Lake.dbt_as_of_dates`, which dbt
-    reads as source `run.as_of_dates`. dbt runs in the lake's root, and every path it is
-    given (vars, warehouse) is relative to it. The vars and the environment dbt sees are then
+    reads as source `run.as_of_dates`; so is the person-level tables' `basis`
+    (`Lake.dbt_evaluation_basis`, source `run.evaluation_basis`; None: nothing is kept).
+    dbt runs in the lake's root, and every path it is given (vars, warehouse) is relative
+    to it. The vars and the environment dbt sees are then
     the same build after build, and lake after lake, so dbt keeps its partial parse
     (`partial_parse.msgpack` in the target folder) instead of re-parsing the whole project
     every day, and a lake's first build starts from the last lake's (parse_cache.py).
@@ -134,6 +145,7 @@ def run_dbt(
         area.restricted / lake.dbt_as_of_dates.name, [{"as_of_date": as_of.isoformat()}],
         mode=0o600,
     )  # fmt: skip
+    write_run_basis(area.restricted / lake.dbt_evaluation_basis.name, basis)
     common, env = _invocation(lake, area, project_dir)
     command = [dbt_executable(), *args, *common]
     results = area.dbt_target / "run_results.json"
@@ -593,15 +605,27 @@ def build_day(
         if keep_views:
             excluded.append(VIEW_MODELS)
     typed_events = typed_events_fingerprint()
-    if _stages_everything(selection, state, typed_events):
+    stages_everything = _stages_everything(selection, state, typed_events)
+    if stages_everything:
         arguments.append("--full-refresh")
     elif not selection.select and state.nothing_to_stage(typed_events):
         excluded.append(STAGED_TABLES)  # no raw file is new: their data tests still run
     arguments += ["--exclude", *excluded]
     if not keep_views:  # the views this build may change are recorded again once it is done
         lake.dbt_views_built.unlink(missing_ok=True)
-    result = run_dbt(lake, as_of, *arguments, session=session)
+    # the person-level tables keep the rows nothing new can change (clemency/transform/
+    # person_level.py), from the last whole build's basis
+    person_level, staged = person_level_fingerprint(), staged_raw_files(lake)
+    basis = take_basis(
+        lake,
+        as_of,
+        person_level,
+        keep=not (selection.partial or stages_everything),
+        whole=not selection.partial,
+    )
+    result = run_dbt(lake, as_of, *arguments, session=session, basis=basis)
     if not selection.partial:
+        record_basis(lake, as_of, person_level, staged)
         if load_seeds:
             atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
         if not keep_views:

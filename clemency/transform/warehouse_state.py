@@ -196,6 +196,15 @@ def typed_events_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
     return _files_digest(project_dir, paths, context)
 
 
+def person_level_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
+    """SHA-256 of everything a person-level row can depend on besides the data: every model
+    and macro (simpler than tracing which ones the tables compile from, and never wrong), the
+    seeds, the project and profile files, and dbt's and DuckDB's versions."""
+    context = json.dumps([version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")])
+    paths = [project_dir / name for name in ("models", "macros", "seeds", "dbt_project.yml")]
+    return _files_digest(project_dir, [*paths, TRANSFORMS_DIR / "profiles.yml"], context)
+
+
 def _files_digest(root: Path, paths: list[Path], context: str = "") -> str:
     """SHA-256 of `context` and of every file under `paths` (a file or a folder), by its
     path relative to `root` and its bytes."""

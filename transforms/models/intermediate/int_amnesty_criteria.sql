@@ -5,6 +5,7 @@ with
 facts as (
 
     select * from {{ ref('int_amnesty_facts') }}
+    where {{ recomputed('person_id', 'evaluation_date') }}
 
 ),
 

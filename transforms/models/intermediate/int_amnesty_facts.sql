@@ -31,6 +31,7 @@ special_categories as (
 state as (
 
     select * from {{ ref('int_state_at_evaluation') }}
+    where {{ recomputed('person_id', 'evaluation_date') }}
 
 ),
 

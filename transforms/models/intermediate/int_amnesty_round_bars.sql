@@ -14,6 +14,7 @@ with
 facts as (
 
     select * from {{ ref('int_amnesty_facts') }}
+    where {{ recomputed('person_id', 'evaluation_date') }}
 
 ),
 
@@ -183,6 +184,7 @@ final as (
     select
         facts.person_id,
         facts.round_id,
+        facts.evaluation_date,
         coalesce(offence_profile.intentional_offences, 0) as intentional_offences,
         coalesce(by_candidate.is_remaining_term_barred, false) as is_remaining_term_barred,
         by_candidate.remaining_term_cap_months,

@@ -86,7 +86,9 @@ graded_at_point as (
             gradings.period_end_date,
             arg_max(gradings.grade, (gradings.occurred_at, gradings.event_id)) as grade
         from gradings
-        inner join points on gradings.graded_date <= points.evaluation_date
+        inner join points
+            on gradings.graded_date <= points.evaluation_date
+            and {{ recomputed('gradings.person_id', 'points.evaluation_date') }}
         group by all
     ) as latest_gradings
 
@@ -146,7 +148,9 @@ sanctions_at_point as (
     inner join severities
         on severities.severity = discipline.severity
         and severities.fails_good_conduct
-    inner join points on discipline.discipline_date <= points.evaluation_date
+    inner join points
+        on discipline.discipline_date <= points.evaluation_date
+        and {{ recomputed('discipline.person_id', 'points.evaluation_date') }}
 
 ),
 

@@ -59,7 +59,9 @@ location_at_point as (
         points.evaluation_date,
         moves.facility_id
     from moves
-    inner join points on moves.move_date <= points.evaluation_date
+    inner join points
+        on moves.move_date <= points.evaluation_date
+        and {{ recomputed('moves.person_id', 'points.evaluation_date') }}
     qualify row_number() over (
         partition by moves.person_id, points.evaluation_date
         order by moves.move_date desc, moves.move_order desc, moves.event_id desc
@@ -74,7 +76,9 @@ first_admission_at_point as (
         points.evaluation_date,
         min(admissions.admission_date) as admission_date
     from admissions
-    inner join points on admissions.admission_date <= points.evaluation_date
+    inner join points
+        on admissions.admission_date <= points.evaluation_date
+        and {{ recomputed('admissions.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -87,7 +91,9 @@ release_at_point as (
         max(releases.release_date) as release_date,
         arg_max(releases.release_reason, releases.release_date) as release_reason
     from releases
-    inner join points on releases.release_date <= points.evaluation_date
+    inner join points
+        on releases.release_date <= points.evaluation_date
+        and {{ recomputed('releases.person_id', 'points.evaluation_date') }}
     group by all
 
 ),

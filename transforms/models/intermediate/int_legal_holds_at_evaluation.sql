@@ -37,7 +37,9 @@ review_state as (
             (reviews.review_date, reviews.occurred_at, reviews.event_id)
         ) as last_review
     from reviews
-    inner join points on reviews.review_date <= points.evaluation_date
+    inner join points
+        on reviews.review_date <= points.evaluation_date
+        and {{ recomputed('reviews.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -71,7 +73,9 @@ prosecution_state as (
             (prosecutions.prosecution_date, prosecutions.occurred_at, prosecutions.event_id)
         ) as last_event
     from prosecutions
-    inner join points on prosecutions.prosecution_date <= points.evaluation_date
+    inner join points
+        on prosecutions.prosecution_date <= points.evaluation_date
+        and {{ recomputed('prosecutions.person_id', 'points.evaluation_date') }}
     group by all
 
 ),

@@ -5,6 +5,7 @@ with
 sentences as (
 
     select * from {{ ref('int_sentences_at_evaluation') }}
+    where {{ recomputed('person_id', 'evaluation_date') }}
 
 ),
 

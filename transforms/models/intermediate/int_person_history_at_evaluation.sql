@@ -45,7 +45,9 @@ grants_at_point as (
         points.evaluation_date,
         list(distinct grants.round_id order by grants.round_id) as amnestied_rounds
     from grants
-    inner join points on grants.effective_date <= points.evaluation_date
+    inner join points
+        on grants.effective_date <= points.evaluation_date
+        and {{ recomputed('grants.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -57,7 +59,9 @@ escapes_at_point as (
         points.evaluation_date,
         count(*) as escape_count
     from escapes
-    inner join points on escapes.escape_date <= points.evaluation_date
+    inner join points
+        on escapes.escape_date <= points.evaluation_date
+        and {{ recomputed('escapes.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -71,7 +75,9 @@ health_at_point as (
         arg_max(health.is_fit_for_labour, health.assessed_date) as is_fit_for_labour,
         max(health.assessed_date) as last_assessed_date
     from health
-    inner join points on health.assessed_date <= points.evaluation_date
+    inner join points
+        on health.assessed_date <= points.evaluation_date
+        and {{ recomputed('health.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -86,6 +92,7 @@ statuses_at_point as (
     inner join points
         on statuses.start_date <= points.evaluation_date
         and (statuses.end_date is null or statuses.end_date >= points.evaluation_date)
+        and {{ recomputed('statuses.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -98,7 +105,9 @@ placement_at_point as (
         arg_max(movements.movement, movements.movement_date) = 'placed' as is_placed,
         arg_max(movements.site_id, movements.movement_date) as site_id
     from movements
-    inner join points on movements.movement_date <= points.evaluation_date
+    inner join points
+        on movements.movement_date <= points.evaluation_date
+        and {{ recomputed('movements.person_id', 'points.evaluation_date') }}
     group by all
 
 ),
@@ -110,6 +119,7 @@ people_at_points as (
         points.evaluation_date
     from {{ ref('int_people') }} as people
     cross join points
+    where {{ recomputed('people.person_id', 'points.evaluation_date') }}
 
 ),
 

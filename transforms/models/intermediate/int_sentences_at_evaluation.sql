@@ -40,7 +40,9 @@ sentence_at_point as (
         imposed.*,
         points.evaluation_date
     from imposed
-    inner join points on imposed.judgment_date <= points.evaluation_date
+    inner join points
+        on imposed.judgment_date <= points.evaluation_date
+        and {{ recomputed('imposed.person_id', 'points.evaluation_date') }}
     qualify row_number() over (
         partition by imposed.person_id, points.evaluation_date
         order by imposed.judgment_date desc, imposed.recorded_at desc, imposed.event_id desc

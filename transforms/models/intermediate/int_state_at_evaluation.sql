@@ -7,6 +7,7 @@ with
 custody as (
 
     select * from {{ ref('int_custody_at_evaluation') }}
+    where {{ recomputed('person_id', 'evaluation_date') }}
 
 ),
 

@@ -1,0 +1,151 @@
+-- What an incremental build keeps of the person-level tables (macro recomputed): one row per
+-- kept evaluation date (kept_evaluation_date; person_id null) and one per recomputed person
+-- (recomputed_person_id; date null). A date is kept when the basis (the build the tables
+-- were computed for, source run.evaluation_basis) evaluated it by the same points, the
+-- basis is earlier than the as-of date, and no reference event and no event without a
+-- person has come since. A person is recomputed when an event of theirs recorded by the
+-- as-of date came since: recorded after the basis's as-of date, or in a raw file the basis
+-- had not staged.
+{% set basis_date = '(select basis_as_of_date from ' ~ ref('stg_run__evaluation_basis') ~ ')' %}
+with
+
+basis as (
+
+    select * from {{ ref('stg_run__evaluation_basis') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+current_points as (
+
+    select * from {{ ref('int_evaluation_points') }}
+
+),
+
+basis_points as (
+
+    {{ evaluation_points(basis_date) }}
+
+),
+
+deliveries as (
+
+    select
+        person_id,
+        recorded_at,
+        source_file
+    from {{ ref('stg_raw__facility_deliveries') }}
+    union all
+    select
+        person_id,
+        recorded_at,
+        source_file
+    from {{ ref('stg_raw__court_deliveries') }}
+    union all
+    select
+        null as person_id,
+        recorded_at,
+        source_file
+    from {{ ref('stg_raw__reference_deliveries') }}
+
+),
+
+-- the raw files the basis had not staged
+new_files as (
+
+    select files.source_file
+    from (select distinct source_file from deliveries) as files
+    cross join basis
+    where not list_contains(basis.staged_files, files.source_file)
+
+),
+
+-- every delivery a snapshot at the as-of date sees that the basis's did not
+arrived as (
+
+    select deliveries.person_id
+    from deliveries
+    cross join basis
+    cross join as_of
+    where
+        basis.basis_as_of_date is not null
+        and cast(deliveries.recorded_at as date) <= as_of.as_of_date
+        and (
+            cast(deliveries.recorded_at as date) > basis.basis_as_of_date
+            or deliveries.source_file in (select new_files.source_file from new_files)
+        )
+
+),
+
+points_by_date as (
+
+    select
+        evaluation_date,
+        list(
+            struct_pack(
+                program, scope_id, rule_version, last_required_period,
+                ungraded_last_quarter_allowed
+            )
+            order by program, scope_id
+        ) as points
+    from current_points
+    group by evaluation_date
+
+),
+
+basis_points_by_date as (
+
+    select
+        evaluation_date,
+        list(
+            struct_pack(
+                program, scope_id, rule_version, last_required_period,
+                ungraded_last_quarter_allowed
+            )
+            order by program, scope_id
+        ) as points
+    from basis_points
+    group by evaluation_date
+
+),
+
+kept_dates as (
+
+    select points_by_date.evaluation_date
+    from points_by_date
+    inner join basis_points_by_date using (evaluation_date)
+    cross join basis
+    cross join as_of
+    where
+        basis.basis_as_of_date < as_of.as_of_date
+        and points_by_date.points is not distinct from basis_points_by_date.points
+        -- a reference event (a facility's agency, a round) or one without a person can
+        -- change anyone's rows: nothing is kept
+        and not exists (
+            select 1 from arrived
+            where arrived.person_id is null
+        )
+
+),
+
+final as (
+
+    select
+        evaluation_date as kept_evaluation_date,
+        cast(null as varchar) as recomputed_person_id
+    from kept_dates
+    union all
+    select distinct
+        cast(null as date) as kept_evaluation_date,
+        person_id as recomputed_person_id
+    from arrived
+    where person_id is not null
+
+)
+
+select * from final
