@@ -11,6 +11,7 @@ import re
 import shutil
 
 import duckdb
+import yaml  # type: ignore[import-untyped]
 
 from clemency.lake.layout import Lake
 from clemency.paths import TRANSFORMS_DIR
@@ -82,15 +83,23 @@ def test_a_partial_build_leaves_the_tables_but_no_basis(tmp_path):
 
 
 def test_the_person_level_models_are_the_ones_that_recompute_by_the_scope():
-    # dbt_project.yml makes these incremental; each must apply recomputed() to what it
-    # reads, or it would append every row again on top of the kept ones
+    # each model dbt_project.yml gives the pre-hook that deletes the recomputed rows must
+    # apply recomputed() to what it reads, or it would append every row again on top of
+    # the kept ones; and every one of them is dropped when no row may be kept
+    project = yaml.safe_load((TRANSFORMS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    hooked = {
+        name
+        for name, config in project["models"]["clemency"]["intermediate"].items()
+        if isinstance(config, dict) and "forget_recomputed" in str(config.get("+pre-hook"))
+    }
     applying = {
         path.stem
         for path in (TRANSFORMS_DIR / "models").rglob("*.sql")
         if re.search(r"\brecomputed\(", path.read_text(encoding="utf-8"))
     }
-    assert applying == set(person_level_models())
-    assert "int_behaviour_at_evaluation" in applying and "int_amnesty_criteria" in applying
+    assert applying == hooked
+    assert {"int_behaviour_at_evaluation", "int_amnesty_criteria"} <= applying
+    assert set(person_level_models()) == applying | {"int_person_keys"}
 
 
 def test_any_change_to_a_seed_or_model_changes_the_fingerprint(tmp_path):
@@ -107,3 +116,12 @@ def test_any_change_to_a_seed_or_model_changes_the_fingerprint(tmp_path):
         after = person_level_fingerprint(project)
         assert after != before, changed.name
         before = after
+
+
+def test_another_pseudonym_key_changes_the_fingerprint(monkeypatch):
+    # int_person_keys holds each person's pseudonym under the key: under another key, none
+    # of its rows may be kept
+    monkeypatch.setenv("CLEMENCY_PSEUDONYM_KEY", "one key of at least thirty-two characters")
+    first = person_level_fingerprint()
+    monkeypatch.setenv("CLEMENCY_PSEUDONYM_KEY", "another key, also thirty-two characters")
+    assert person_level_fingerprint() != first

@@ -42,7 +42,8 @@ class EvaluationBasis:
 
 @cache
 def person_level_models(project_dir: Path = TRANSFORMS_DIR) -> tuple[str, ...]:
-    """The person-level models: the intermediate models dbt_project.yml makes incremental."""
+    """The person-level tables: the intermediate models dbt_project.yml makes incremental
+    (the `&person_level` ones, and int_person_keys)."""
     project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     intermediate = project["models"]["clemency"]["intermediate"]
     return tuple(

@@ -199,8 +199,14 @@ def typed_events_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
 def person_level_fingerprint(project_dir: Path = TRANSFORMS_DIR) -> str:
     """SHA-256 of everything a person-level row can depend on besides the data: every model
     and macro (simpler than tracing which ones the tables compile from, and never wrong), the
-    seeds, the project and profile files, and dbt's and DuckDB's versions."""
-    context = json.dumps([version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")])
+    seeds, the project and profile files, dbt's and DuckDB's versions, and the pseudonym key
+    (int_person_keys), by a pseudonym it gives, never the key itself."""
+    from clemency.lake.pseudonym import person_key
+    from clemency.settings import load_settings
+
+    versions = [version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")]
+    keyed = person_key(load_settings().pseudonym_key, "person-level fingerprint")
+    context = json.dumps([*versions, keyed])
     paths = [project_dir / name for name in ("models", "macros", "seeds", "dbt_project.yml")]
     return _files_digest(project_dir, [*paths, TRANSFORMS_DIR / "profiles.yml"], context)
 

@@ -4,6 +4,12 @@
 -- catalogue (macro decide, seeds/rules/criteria.csv), and the figures behind each criterion.
 with
 
+keys as (
+
+    select * from {{ ref('int_person_keys') }}
+
+),
+
 criteria as (
 
     select * from {{ ref('int_amnesty_criteria') }}
@@ -25,7 +31,7 @@ channels as (
 final as (
 
     select
-        person_key(criteria.person_id) as person_key,
+        keys.person_key,
         'amnesty' as program,
         criteria.round_id,
         {{ as_of_date() }} as as_of_date,
@@ -92,6 +98,7 @@ final as (
         criteria.admission_event_id
     from criteria
     inner join decisions using (person_id, round_id)
+    left join keys on keys.person_id = criteria.person_id
     left join channels using (person_id, round_id)
 
 )

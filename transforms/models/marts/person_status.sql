@@ -4,6 +4,12 @@
 -- pseudonym only. The current snapshot analysts start from.
 with
 
+keys as (
+
+    select * from {{ ref('int_person_keys') }}
+
+),
+
 points as (
 
     select evaluation_date from {{ ref('int_evaluation_points') }}
@@ -16,7 +22,7 @@ state as (select * from {{ ref('int_state_at_evaluation') }}),
 snapshot as (
 
     select
-        person_key(state.person_id) as person_key,
+        keys.person_key,
         {{ as_of_date() }} as as_of_date,
         state.is_in_custody,
         state.is_suspended,
@@ -39,6 +45,7 @@ snapshot as (
         state.is_placed_on_work_release
     from state
     inner join points using (evaluation_date)
+    left join keys on keys.person_id = state.person_id
 
 )
 

@@ -4,6 +4,12 @@
 -- the criterion catalogue (macro decide, seeds/rules/criteria.csv), and the figures.
 with
 
+keys as (
+
+    select * from {{ ref('int_person_keys') }}
+
+),
+
 criteria as (
 
     select * from {{ ref('int_work_release_criteria') }}
@@ -19,7 +25,7 @@ decisions as (
 final as (
 
     select
-        person_key(criteria.person_id) as person_key,
+        keys.person_key,
         'work_release' as program,
         criteria.policy_id,
         {{ as_of_date() }} as as_of_date,
@@ -79,6 +85,7 @@ final as (
         criteria.admission_event_id
     from criteria
     inner join decisions using (person_id, policy_id)
+    left join keys on keys.person_id = criteria.person_id
 
 )
 
