@@ -82,10 +82,12 @@ arrived as (
 
 ),
 
+-- each evaluation date's points, at this build's as-of date and at the basis's
 points_by_date as (
 
     select
         evaluation_date,
+        is_current,
         list(
             struct_pack(
                 program, scope_id, rule_version, last_required_period,
@@ -93,37 +95,35 @@ points_by_date as (
             )
             order by program, scope_id
         ) as points
-    from current_points
-    group by evaluation_date
-
-),
-
-basis_points_by_date as (
-
-    select
-        evaluation_date,
-        list(
-            struct_pack(
-                program, scope_id, rule_version, last_required_period,
-                ungraded_last_quarter_allowed
-            )
-            order by program, scope_id
-        ) as points
-    from basis_points
-    group by evaluation_date
+    from (
+        select
+            *,
+            true as is_current
+        from current_points
+        union all by name
+        select
+            *,
+            false as is_current
+        from basis_points
+    ) as both_points
+    group by evaluation_date, is_current
 
 ),
 
 kept_dates as (
 
-    select points_by_date.evaluation_date
-    from points_by_date
-    inner join basis_points_by_date using (evaluation_date)
+    select now_points.evaluation_date
+    from points_by_date as now_points
+    inner join points_by_date as then_points
+        on
+        then_points.evaluation_date = now_points.evaluation_date
+        and not then_points.is_current
     cross join basis
     cross join as_of
     where
-        basis.basis_as_of_date < as_of.as_of_date
-        and points_by_date.points is not distinct from basis_points_by_date.points
+        now_points.is_current
+        and basis.basis_as_of_date < as_of.as_of_date
+        and now_points.points is not distinct from then_points.points
         -- a reference event (a facility's agency, a round) or one without a person can
         -- change anyone's rows: nothing is kept
         and not exists (
