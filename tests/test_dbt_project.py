@@ -70,8 +70,19 @@ def _checks_of(path: Path, model: dict) -> dict:
 
 
 def _undocumented(model: dict, listed: object) -> list[str]:
-    documented = {column["name"] for column in model.get("columns") or []}
+    documented = {column["name"] for column in _documenting(model).get("columns") or []}
     return sorted(set(listed) - documented)  # type: ignore[call-overload]
+
+
+def _documenting(model: dict) -> dict:
+    """The yml entry that documents `model`'s columns: its own, or for a typed event table
+    (models/staging/<system>/base/, which holds its view's checks) its view's, the same
+    columns (`stg_<system>__<name>` is the table's rows recorded by the as-of date)."""
+    name = model["name"]
+    if not name.startswith("base_"):
+        return model
+    views = {entry["name"]: entry for _, entry in _models()}
+    return views["stg_" + name.removeprefix("base_")]
 
 
 def _column_tests(model: dict) -> list[tuple[str, object]]:

@@ -306,6 +306,12 @@ class Lake:
         return self.restricted / "typed_events_built.json"
 
     @property
+    def dbt_staged_tested(self) -> Path:
+        """What the last whole build that succeeded had staged and by which definitions it
+        checked it: a build that stages nothing new need not run those checks again."""
+        return self.restricted / "staged_tested.json"
+
+    @property
     def dbt_views_built(self) -> Path:
         """The fingerprint and names of the views the last whole build created in the
         warehouse (a build creates them again only when the fingerprint changes)."""

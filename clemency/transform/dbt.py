@@ -59,6 +59,9 @@ from clemency.transform.warehouse_state import (
     record_views,
     seed_only_tests,
     seeds_fingerprint,
+    staged_only_tests,
+    staged_tests_passed,
+    staged_tests_record,
     typed_events_fingerprint,
     views_fingerprint,
     warehouse_state,
@@ -572,6 +575,15 @@ def _stages_everything(selection: Selection, state: WarehouseState, typed_events
     return False
 
 
+def _kept_staged_tables(lake: Lake, staged_tested: dict) -> list[str]:
+    """What a build that stages no raw file excludes: the staged tables (they hold every row
+    already), and their checks too when a whole build has passed them since the tables last
+    changed (`staged_tests_record`); else the checks still run."""
+    if staged_tests_passed(lake, staged_tested):
+        return [STAGED_TABLES, *staged_only_tests(lake)]
+    return [STAGED_TABLES]
+
+
 def build_day(
     lake: Lake,
     as_of: dt.date,
@@ -583,9 +595,9 @@ def build_day(
     they were last loaded into this warehouse; the views are created again only when what
     defines them changed (clemency/transform/warehouse_state.py), their data tests run
     every build; the staged tables (raw deliveries, typed events) take only new raw files,
-    are kept as they are when no file is new, and are rebuilt from every file when a file
-    they staged is gone or now holds other rows (a purge, a replay) or their definitions
-    changed."""
+    are kept as they are when no file is new (and their checks skipped, when a whole build
+    has passed them since), and are rebuilt from every file when a file they staged is gone
+    or now holds other rows (a purge, a replay) or their definitions changed."""
     state = warehouse_state(lake)
     seeds, views = seeds_fingerprint(), views_fingerprint(lake)
     load_seeds = selection.full_refresh or state.seeds_fingerprint != seeds
@@ -608,14 +620,16 @@ def build_day(
     stages_everything = _stages_everything(selection, state, typed_events)
     if stages_everything:
         arguments.append("--full-refresh")
-    elif not selection.select and state.nothing_to_stage(typed_events):
-        excluded.append(STAGED_TABLES)  # no raw file is new: their data tests still run
+    person_level, staged = person_level_fingerprint(), staged_raw_files(lake)
+    staged_tested = staged_tests_record(staged)
+    if not stages_everything and not selection.select and state.nothing_to_stage(typed_events):
+        excluded += _kept_staged_tables(lake, staged_tested)
     arguments += ["--exclude", *excluded]
+    lake.dbt_staged_tested.unlink(missing_ok=True)  # recorded again once this one passes
     if not keep_views:  # the views this build may change are recorded again once it is done
         lake.dbt_views_built.unlink(missing_ok=True)
     # the person-level tables keep the rows nothing new can change (clemency/transform/
     # person_level.py), from the last whole build's basis
-    person_level, staged = person_level_fingerprint(), staged_raw_files(lake)
     basis = take_basis(
         lake,
         as_of,
@@ -626,6 +640,7 @@ def build_day(
     result = run_dbt(lake, as_of, *arguments, session=session, basis=basis)
     if not selection.partial:
         record_basis(lake, as_of, person_level, staged)
+        atomic.write_json(lake.dbt_staged_tested, staged_tested, mode=0o600)
         if load_seeds:
             atomic.write_json(lake.dbt_seeds_loaded, {"sha256": seeds}, mode=0o600)
         if not keep_views:

@@ -13,7 +13,9 @@ apply to new deliveries only, so when their fingerprint differs from the one rec
 (`Lake.dbt_typed_events_built`) the build stages every raw file again (--full-refresh).
 When no raw file is new, gone or rewritten, the staged tables (deliveries and typed events)
 already hold every row a build would give them: it keeps them (each no-op incremental run
-cost dbt about 0.25 s, 29 of them a build, in every day of a backfill after the first).
+cost dbt about 0.25 s, 29 of them a build, in every day of a backfill after the first), and
+skips their checks when the last whole build that succeeded passed them over the same
+staged files by the same definitions (`staged_tests_record`, `Lake.dbt_staged_tested`).
 """
 
 from __future__ import annotations
@@ -253,6 +255,40 @@ def seed_only_tests(lake: Lake) -> list[str]:
         and (parents := node.get("depends_on", {}).get("nodes"))
         and all(parent.startswith("seed.") for parent in parents)
     )
+
+
+def staged_only_tests(lake: Lake) -> list[str]:
+    """The data tests that read the staged tables (the delivery and typed event models) and
+    nothing else (per dbt's last manifest): their rows change only when a build stages new
+    raw files, so a build that stages none runs them only if no whole build has passed them
+    since (`staged_tests_record`)."""
+    staged = {delivery_model(topic) for topic in topics()} | typed_event_models()
+    return sorted(
+        node["name"]
+        for node in _manifest_nodes(lake) or []
+        if node.get("resource_type") == "test"
+        and (parents := node.get("depends_on", {}).get("nodes"))
+        and all(p.startswith("model.") and p.rsplit(".", 1)[-1] in staged for p in parents)
+    )
+
+
+def staged_tests_record(staged_files: tuple[str, ...], project_dir: Path = TRANSFORMS_DIR) -> dict:
+    """What a whole build that succeeded records of its staged tables' checks: the raw files
+    it had staged, and the definitions of the tables and their tests (staging models and
+    their yml, macros, generic tests, project file, versions)."""
+    context = json.dumps(
+        [[version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")], list(staged_files)]
+    )
+    paths = [project_dir / name for name in ("models/staging", "macros", "tests")]
+    return {
+        "sha256": _files_digest(project_dir, [*paths, project_dir / "dbt_project.yml"], context)
+    }
+
+
+def staged_tests_passed(lake: Lake, record: dict) -> bool:
+    """Whether the last whole build that succeeded left `record` (`staged_tests_record`):
+    it checked these very staged tables by these definitions."""
+    return _recorded(lake.dbt_staged_tested) == record
 
 
 def _manifest_nodes(lake: Lake) -> list[dict] | None:
