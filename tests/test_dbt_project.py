@@ -7,6 +7,7 @@ as a macro."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -81,8 +82,13 @@ def _documenting(model: dict) -> dict:
     name = model["name"]
     if not name.startswith("base_"):
         return model
-    views = {entry["name"]: entry for _, entry in _models()}
-    return views["stg_" + name.removeprefix("base_")]
+    return _entries()["stg_" + name.removeprefix("base_")]
+
+
+@functools.cache
+def _entries() -> dict[str, dict]:
+    """Every model's and seed's yml entry by name (read once: the ymls do not change)."""
+    return {entry["name"]: entry for _, entry in _models()}
 
 
 def _column_tests(model: dict) -> list[tuple[str, object]]:
