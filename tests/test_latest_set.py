@@ -74,8 +74,10 @@ def test_a_build_with_no_person_publishes_no_row_of_nulls_and_not_as_latest(
 ):
     """The raw zone emptied under a published lake (a purge gone wrong, the wrong disk
     mounted): the next day's build has no person. Its snapshot is kept, with no row in
-    person_status and no row that is null in every column in any mart (dbt-duckdb writes
-    such a row for a model with none), and it does not become the latest set."""
+    person_status and no row that is null in every column in any mart (dbt-duckdb's
+    external materialization writes such a row for a model with none; the marts'
+    materialization, macros/parquet_mart.sql, must not), and it does not become the latest
+    set. Each mart is in the warehouse as a view of its file, never as a table of rows."""
     lake = copy_of_demo_lake(demo_lake_template, tmp_path)
     published = {p.name: sha256_of(p) for p in lake.curated.glob("*.parquet")}
     for raw_file in lake.raw.glob("*/partition=*/*.parquet"):
@@ -94,6 +96,12 @@ def test_a_build_with_no_person_publishes_no_row_of_nulls_and_not_as_latest(
         table = pq.read_table(mart)
         for row in table.to_pylist():
             assert any(value is not None for value in row.values()), f"{mart}: a row of nulls"
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        kinds = dict(connection.execute(
+            "select table_name, table_type from information_schema.tables"
+        ).fetchall())  # fmt: skip
+    built = {mart.stem for mart in marts}
+    assert {name: kinds.get(name) for name in built} == dict.fromkeys(built, "VIEW")
 
 
 def test_a_stale_source_warns_in_the_build_log_and_never_fails_it(tmp_path, caplog):

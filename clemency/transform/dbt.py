@@ -38,7 +38,7 @@ from clemency.lake.layout import DbtArea, Lake, column_range
 from clemency.lake.schemas import RAW_SCHEMA
 from clemency.paths import TRANSFORMS_DIR
 from clemency.settings import load_settings
-from clemency.transform import docs, empty_marts, parse_cache
+from clemency.transform import docs, parse_cache
 from clemency.transform.dbt_session import DbtSession, SessionDied
 from clemency.transform.downstream import publish_downstream
 from clemency.transform.lineage import import_lineage, write_dbt_lineage
@@ -189,8 +189,6 @@ def run_dbt(
         failed = writes_results and failed_node(results, area.warehouse, lake.root)
         why = failed or _last_error_line(output)
         raise TransformError(f"dbt {command_name} failed for as-of {as_of}: {why}\n{tail}")
-    if writes_results:
-        empty_marts.remove_placeholders(area.restricted / "curated")
     if shares_parse:
         parse_cache.keep(area.dbt_target)
     return TransformResult(as_of, command, log_dir / "dbt.log")
