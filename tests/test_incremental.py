@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 
@@ -31,6 +32,7 @@ from clemency.transform.dbt import (
     transform,
     transform_range,
 )
+from clemency.transform.person_level import person_level_models
 from producers.simulator import SimulationConfig, simulate
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker]
@@ -72,6 +74,16 @@ def _scope(lake: Lake) -> tuple[set[dt.date], set[str]]:
             "select kept_evaluation_date, recomputed_person_id from int_evaluation_scope"
         ).fetchall()
     return {d for d, _ in rows if d is not None}, {p for _, p in rows if p is not None}
+
+
+def _carried(lake: Lake) -> set[tuple[dt.date, dt.date]]:
+    """The dates whose rows the last build carried to a later one (int_evaluation_scope)."""
+    with duckdb.connect(str(lake.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select carried_from_date, carried_to_date from int_evaluation_scope "
+            "where carried_from_date is not null"
+        ).fetchall()
+    return set(rows)
 
 
 def _cutoffs(lake: Lake) -> set[dt.date]:
@@ -138,6 +150,9 @@ def test_an_incremental_chain_a_full_refresh_and_a_backfill_publish_the_same_byt
         else:
             assert kept == _cutoffs(daily), day
             assert recomputed == {e["person_id"] for e in landed if e.get("person_id")}, day
+            # and the rows at the day before, the moving points' date, are carried to this one
+            # (but for the people with an event dated between: int_carry_exceptions)
+            assert _carried(daily) == {(day - dt.timedelta(days=1), day)}, day
         chain[day] = _marts(daily, day)
         assert chain[day], f"nothing published for {day}"
 
@@ -263,3 +278,38 @@ def test_a_late_event_recomputes_its_person_at_the_kept_dates(fresh_broker, tmp_
     shutil.copytree(lake.raw, scratch.raw)
     transform(scratch, next_day, selection=Selection(full_refresh=True))
     assert _marts(scratch, next_day) == _marts(lake, next_day)
+
+
+def test_the_carry_exceptions_read_every_date_the_carrying_models_compare(demo_lake_template):
+    """A model that carries rows (meta carries_rows) moves a row to the new evaluation date
+    unless its person has an event dated between the two dates (int_carry_exceptions). That
+    is only right if the exceptions read every event type such a model reads, by every date
+    of the event, and if such a model reads no person-level table that does not carry (its
+    rows change with the date: time served counts days)."""
+    nodes = json.loads(demo_lake_template.dbt_manifest.read_text(encoding="utf-8"))["nodes"]
+    models = {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
+
+    def reads(name: str) -> set[str]:
+        return {d.split(".")[-1] for d in models[name]["depends_on"]["nodes"] if ".model." in d}
+
+    carrying = {n for n, m in models.items() if m["config"]["meta"].get("carries_rows")}
+    assert {"int_behaviour_at_evaluation", "int_person_history_at_evaluation"} <= carrying
+    events = {n for c in carrying for n in reads(c) if re.match(r"stg_(court|facility)__", n)}
+    assert events == {n for n in reads("int_carry_exceptions") if n.startswith("stg_")}
+    for model in carrying:
+        assert reads(model) & set(person_level_models()) <= carrying, model
+
+    listed: dict[str, set[str]] = {}
+    for event, column in re.findall(
+        r"\('(stg_\w+)', '(\w+)'\)", models["int_carry_exceptions"]["raw_code"]
+    ):
+        listed.setdefault(event, set()).add(column)
+    with duckdb.connect(str(demo_lake_template.warehouse), read_only=True) as connection:
+        for event in sorted(events):
+            dates = connection.execute(
+                "select column_name from information_schema.columns "
+                "where table_name = ? and data_type = 'DATE' order by column_name",
+                [event],
+            ).fetchall()
+            assert dates, event
+            assert listed[event] == {d for (d,) in dates}, event

@@ -12,6 +12,20 @@
       * or P is a recomputed person: an event of P was recorded since the basis's as-of
         date, or came in a raw file the basis had not staged (a late or republished event).
 
+    A model that carries rows (meta carries_rows in dbt_project.yml) moves its rows of a
+    date that moved to the date it moved to (int_evaluation_scope: carried_from_date ->
+    carried_to_date) instead of computing them again, but for the people with an event
+    dated between the two (int_carry_exceptions) and the recomputed people. Its meta says
+    what its rows depend on besides the person's events:
+
+      * `dates`: the evaluation date only, through comparisons of event dates with it
+        (`judgment_date <= evaluation_date`): any carried pair;
+      * `dates_and_points`: also the date's points (the behaviour quarter required): only a
+        pair judged by the same points (same_points: not across the end of a quarter).
+
+    The next day's build thus computes the rows at the new as-of date only for the few
+    people whose records changed by then.
+
     Without a basis, `clemency transform` drops these tables before the build
     (clemency/transform/person_level.py), so dbt builds them whole, as any table.
 
@@ -28,7 +42,27 @@
     {%- if not execute or incremental -%}
     {%- set scope = ref('int_evaluation_scope') -%}
     {%- endif -%}
-    {%- if incremental -%}
+    {#- at parse time config knows no meta: every person-level model depends on both -#}
+    {%- if not execute or (incremental and carries_rows()) -%}
+    {%- set carry_exceptions = ref('int_carry_exceptions') -%}
+    {%- endif -%}
+    {%- if incremental and carries_rows() -%}
+    (
+        (
+            {{ evaluation_date }} not in (
+                select kept_evaluation_date from {{ scope }} where kept_evaluation_date is not null
+            )
+            and {{ evaluation_date }} not in (select carried_to_date from ({{ carried_pairs(scope) }}))
+        )
+        or {{ person_id }} in (
+            select recomputed_person_id from {{ scope }} where recomputed_person_id is not null
+        )
+        or (
+            {{ evaluation_date }} in (select carried_to_date from ({{ carried_pairs(scope) }}))
+            and {{ person_id }} in (select person_id from {{ carry_exceptions }})
+        )
+    )
+    {%- elif incremental -%}
     (
         {{ evaluation_date }} not in (
             select kept_evaluation_date from {{ scope }} where kept_evaluation_date is not null
@@ -43,12 +77,46 @@
 {%- endmacro %}
 
 {#
-    The pre-hook of a person-level model: the rows this build recomputes leave the table
-    first (also those of evaluation dates no longer evaluated), then the model's rows are
-    appended (incremental_strategy append).
+    The pre-hook of a person-level model: a model that carries rows first moves them to the
+    dates they are carried to; then the rows this build recomputes leave the table (also
+    those of evaluation dates no longer evaluated, and the carried dates' rows it did not
+    move), and the model's rows are appended (incremental_strategy append).
 #}
 {% macro forget_recomputed() -%}
     {%- if is_incremental() -%}
+    {%- if carries_rows() -%}
+    {%- set scope = ref('int_evaluation_scope') -%}
+    update {{ this }} as kept
+    set evaluation_date = carried.carried_to_date
+    from ({{ carried_pairs(scope) }}) as carried
+    where
+        kept.evaluation_date = carried.carried_from_date
+        and kept.person_id not in (
+            select recomputed_person_id from {{ scope }} where recomputed_person_id is not null
+        )
+        and kept.person_id not in (select person_id from {{ ref('int_carry_exceptions') }});
+    {% endif -%}
     delete from {{ this }} where {{ recomputed('person_id', 'evaluation_date') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#
+    How the model being built carries its rows to a moved evaluation date (see above): its
+    meta carries_rows, set in dbt_project.yml (`dates`, `dates_and_points`), or false.
+#}
+{% macro carries_rows() -%}
+    {{- return(config.meta_get('carries_rows', false)) -}}
+{%- endmacro %}
+
+{#
+    The pairs of dates (carried_from_date, carried_to_date) whose rows the model being built
+    carries, as a query of int_evaluation_scope (`scope`).
+#}
+{% macro carried_pairs(scope) -%}
+    select
+        carried_from_date,
+        carried_to_date
+    from {{ scope }}
+    where carried_from_date is not null
+    {%- if carries_rows() == 'dates_and_points' %} and same_points{% endif %}
 {%- endmacro %}

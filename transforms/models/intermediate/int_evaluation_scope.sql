@@ -1,11 +1,17 @@
 -- What an incremental build keeps of the person-level tables (macro recomputed): one row per
--- kept evaluation date (kept_evaluation_date; person_id null) and one per recomputed person
--- (recomputed_person_id; date null). A date is kept when the basis (the build the tables
--- were computed for, source run.evaluation_basis) evaluated it by the same points, the
--- basis is earlier than the as-of date, and no reference event and no event without a
--- person has come since. A person is recomputed when an event of theirs recorded by the
--- as-of date came since: recorded after the basis's as-of date, or in a raw file the basis
--- had not staged.
+-- kept evaluation date (kept_evaluation_date), one per carried date (carried_from_date and
+-- carried_to_date) and one per recomputed person (recomputed_person_id), the other columns
+-- null. A date is kept when the basis (the build the tables were computed for, source
+-- run.evaluation_basis) evaluated it by the same points, the basis is earlier than the
+-- as-of date, and no reference event and no event without a person has come since.
+-- A date the basis evaluated and this build does not (the work-release and status points
+-- move with the as-of date) is carried to the later one this build evaluates and the basis
+-- did not, on the same conditions: the models that carry rows (macro carries_rows) move the
+-- old date's rows to the new one, but for the people model int_carry_exceptions names; a
+-- model whose rows also depend on the date's points (the behaviour quarter it requires)
+-- only when both dates are judged by the same points (same_points). A person is
+-- recomputed when an event of theirs recorded by the as-of date came since: recorded after
+-- the basis's as-of date, or in a raw file the basis had not staged.
 {% set basis_date = '(select basis_as_of_date from ' ~ ref('stg_run__evaluation_basis') ~ ')' %}
 with
 
@@ -110,6 +116,21 @@ points_by_date as (
 
 ),
 
+-- whether rows may be kept at all: a reference event (a facility's agency, a round) or one
+-- without a person can change anyone's rows, and a basis must be earlier
+keeping as (
+
+    select
+        basis.basis_as_of_date < as_of.as_of_date
+        and not exists (
+            select 1 from arrived
+            where arrived.person_id is null
+        ) as rows_kept
+    from basis
+    cross join as_of
+
+),
+
 kept_dates as (
 
     select now_points.evaluation_date
@@ -118,18 +139,67 @@ kept_dates as (
         on
         then_points.evaluation_date = now_points.evaluation_date
         and not then_points.is_current
-    cross join basis
-    cross join as_of
+    cross join keeping
     where
         now_points.is_current
-        and basis.basis_as_of_date < as_of.as_of_date
+        and keeping.rows_kept
         and now_points.points is not distinct from then_points.points
-        -- a reference event (a facility's agency, a round) or one without a person can
-        -- change anyone's rows: nothing is kept
-        and not exists (
-            select 1 from arrived
-            where arrived.person_id is null
-        )
+
+),
+
+-- the dates only one of the two builds evaluates, by their points
+dropped_dates as (
+
+    select
+        then_points.evaluation_date,
+        then_points.points
+    from points_by_date as then_points
+    left join points_by_date as now_points
+        on
+        now_points.evaluation_date = then_points.evaluation_date
+        and now_points.is_current
+    where
+        not then_points.is_current
+        and now_points.evaluation_date is null
+
+),
+
+added_dates as (
+
+    select
+        now_points.evaluation_date,
+        now_points.points
+    from points_by_date as now_points
+    left join points_by_date as then_points
+        on
+        then_points.evaluation_date = now_points.evaluation_date
+        and not then_points.is_current
+    where
+        now_points.is_current
+        and then_points.evaluation_date is null
+
+),
+
+-- an old date is carried to the later new one, when that pair is the only one either date
+-- is in (it is: the moving points share one date), and whether the two dates are judged by
+-- the same points but for the date (the same behaviour quarter required: not across the end
+-- of a quarter)
+carried_dates as (
+
+    select
+        dropped_dates.evaluation_date as carried_from_date,
+        added_dates.evaluation_date as carried_to_date,
+        -- never null; coalesce() only because sqlfluff cannot parse the bare test here
+        coalesce(added_dates.points is not distinct from dropped_dates.points, false)
+            as same_points
+    from dropped_dates
+    inner join added_dates
+        on added_dates.evaluation_date > dropped_dates.evaluation_date
+    cross join keeping
+    where keeping.rows_kept
+    qualify
+        count(*) over (partition by dropped_dates.evaluation_date) = 1
+        and count(*) over (partition by added_dates.evaluation_date) = 1
 
 ),
 
@@ -137,11 +207,25 @@ final as (
 
     select
         evaluation_date as kept_evaluation_date,
+        cast(null as date) as carried_from_date,
+        cast(null as date) as carried_to_date,
+        cast(null as boolean) as same_points,
         cast(null as varchar) as recomputed_person_id
     from kept_dates
     union all
+    select
+        cast(null as date) as kept_evaluation_date,
+        carried_from_date,
+        carried_to_date,
+        same_points,
+        cast(null as varchar) as recomputed_person_id
+    from carried_dates
+    union all
     select distinct
         cast(null as date) as kept_evaluation_date,
+        cast(null as date) as carried_from_date,
+        cast(null as date) as carried_to_date,
+        cast(null as boolean) as same_points,
         person_id as recomputed_person_id
     from arrived
     where person_id is not null
