@@ -103,15 +103,19 @@ def size_benchmark(
 
 
 def dbt_benchmark(lake: str, backfill_days: int, checkout: Path = ROOT) -> dict:
-    """A full build at the as-of date, the next day's build, and a backfill of the days
-    before it (the floor of both is the full build), by `checkout`'s code."""
+    """A full build at the as-of date, the next day's build and the one after, and a
+    backfill of the days before it (the floor of all is the full build), by `checkout`'s
+    code. The next day (1 December) is the first of a behaviour quarter, which changes the
+    quarter every moving evaluation point requires; the day after is any other day."""
     full = run_phase("transform", checkout, lake=lake, as_of=AS_OF.isoformat())
     next_day = run_phase("transform", checkout, lake=lake,
                          as_of=(AS_OF + dt.timedelta(days=1)).isoformat())  # fmt: skip
+    day_after = run_phase("transform", checkout, lake=lake,
+                          as_of=(AS_OF + dt.timedelta(days=2)).isoformat())  # fmt: skip
     first_day = AS_OF - dt.timedelta(days=backfill_days)
     backfill = run_phase("backfill", checkout, lake=lake, first_day=first_day.isoformat(),
                          days=backfill_days)  # fmt: skip
-    return {"full_build": full, "next_day": next_day, "backfill": backfill}
+    return {"full_build": full, "next_day": next_day, "day_after": day_after, "backfill": backfill}
 
 
 def warm_parse_cache(workdir: Path, checkouts: list[Path]) -> None:
@@ -203,8 +207,13 @@ def write_report(
         line("dbt full build, s", [f"{r['full_build']['seconds']:.1f}" for r in sizes], ""),
         *_fixed_cost(sizes, empty),
         line(
-            "next day ÷ full build",
+            "next day ÷ full build (a quarter's first day)",
             [_ratio(r["next_day"]["seconds"], r["full_build"]["seconds"]) for r in sizes],
+            "≤ 0.25",
+        ),
+        line(
+            "the day after ÷ full build (inside the quarter)",
+            [_ratio(r["day_after"]["seconds"], r["full_build"]["seconds"]) for r in sizes],
             "≤ 0.25",
         ),
         line(
@@ -244,6 +253,7 @@ def write_report(
             ),
         ),  # fmt: skip
         ("next day s", lambda r: f"{r['next_day']['seconds']:.1f}"),
+        ("the day after s", lambda r: f"{r['day_after']['seconds']:.1f}"),
         (f"{n}-day backfill s", lambda r: f"{r['backfill']['seconds']:.1f}"),
     ]
     lines += [f"| {name} | {' | '.join(cell(r) for r in sizes)} |" for name, cell in figures]
@@ -293,7 +303,12 @@ def _compared(sizes: list[dict], small: dict, compare: Path | None) -> list[str]
     ]
 
 
-DBT_ROWS = [("full_build", "full build"), ("next_day", "next day"), ("backfill", "the backfill")]
+DBT_ROWS = [
+    ("full_build", "full build"),
+    ("next_day", "next day"),
+    ("day_after", "the day after"),
+    ("backfill", "the backfill"),
+]
 
 
 NOTES = "## Reading these figures"
