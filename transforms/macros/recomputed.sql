@@ -46,30 +46,26 @@
     {%- if not execute or (incremental and carries_rows()) -%}
     {%- set carry_exceptions = ref('int_carry_exceptions') -%}
     {%- endif -%}
-    {%- if incremental and carries_rows() -%}
+    {%- if incremental -%}
+    {%- set carrying = carries_rows() -%}
     (
         (
             {{ evaluation_date }} not in (
                 select kept_evaluation_date from {{ scope }} where kept_evaluation_date is not null
             )
+            {%- if carrying %}
             and {{ evaluation_date }} not in (select carried_to_date from ({{ carried_pairs(scope) }}))
+            {%- endif %}
         )
         or {{ person_id }} in (
             select recomputed_person_id from {{ scope }} where recomputed_person_id is not null
         )
+        {%- if carrying %}
         or (
             {{ evaluation_date }} in (select carried_to_date from ({{ carried_pairs(scope) }}))
             and {{ person_id }} in (select person_id from {{ carry_exceptions }})
         )
-    )
-    {%- elif incremental -%}
-    (
-        {{ evaluation_date }} not in (
-            select kept_evaluation_date from {{ scope }} where kept_evaluation_date is not null
-        )
-        or {{ person_id }} in (
-            select recomputed_person_id from {{ scope }} where recomputed_person_id is not null
-        )
+        {%- endif %}
     )
     {%- else -%}
     true
@@ -91,10 +87,9 @@
     from ({{ carried_pairs(scope) }}) as carried
     where
         kept.evaluation_date = carried.carried_from_date
-        and kept.person_id not in (
-            select recomputed_person_id from {{ scope }} where recomputed_person_id is not null
-        )
-        and kept.person_id not in (select person_id from {{ ref('int_carry_exceptions') }});
+        -- what would be recomputed at the new date is not moved (the old date's rows left
+        -- behind are deleted next, as of a date no longer evaluated)
+        and not {{ recomputed('kept.person_id', 'carried.carried_to_date') }};
     {% endif -%}
     delete from {{ this }} where {{ recomputed('person_id', 'evaluation_date') }}
     {%- endif -%}

@@ -147,36 +147,13 @@ kept_dates as (
 
 ),
 
--- the dates only one of the two builds evaluates, by their points
-dropped_dates as (
+-- the dates only one of the two builds evaluates, with their points: dropped (the basis's
+-- only) or added (this build's only)
+one_sided_dates as (
 
-    select
-        then_points.evaluation_date,
-        then_points.points
-    from points_by_date as then_points
-    left join points_by_date as now_points
-        on
-        now_points.evaluation_date = then_points.evaluation_date
-        and now_points.is_current
-    where
-        not then_points.is_current
-        and now_points.evaluation_date is null
-
-),
-
-added_dates as (
-
-    select
-        now_points.evaluation_date,
-        now_points.points
-    from points_by_date as now_points
-    left join points_by_date as then_points
-        on
-        then_points.evaluation_date = now_points.evaluation_date
-        and not then_points.is_current
-    where
-        now_points.is_current
-        and then_points.evaluation_date is null
+    select *
+    from points_by_date
+    qualify count(*) over (partition by evaluation_date) = 1
 
 ),
 
@@ -192,9 +169,12 @@ carried_dates as (
         -- never null; coalesce() only because sqlfluff cannot parse the bare test here
         coalesce(added_dates.points is not distinct from dropped_dates.points, false)
             as same_points
-    from dropped_dates
-    inner join added_dates
-        on added_dates.evaluation_date > dropped_dates.evaluation_date
+    from one_sided_dates as dropped_dates
+    inner join one_sided_dates as added_dates
+        on
+        added_dates.evaluation_date > dropped_dates.evaluation_date
+        and added_dates.is_current
+        and not dropped_dates.is_current
     cross join keeping
     where keeping.rows_kept
     qualify
